@@ -1,0 +1,1 @@
+"""The committee (komité): conflicts of interest, scoring, recommendation and decision."""

@@ -1,0 +1,1 @@
+"""Final reports (sluttrapport): effect and learning points after the grant's period."""

@@ -1,0 +1,1 @@
+"""Applications (søknad): the applicant's journey from draft to submitted, and screening."""

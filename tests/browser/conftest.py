@@ -1,0 +1,84 @@
+"""Browser tests: Playwright drives Debian's Chromium (never a downloaded browser) against
+``live_server``, and axe-core checks every page the browser loads.
+
+In CI a missing Chromium is a failure, not a skip: the launch below simply fails.
+"""
+
+import os
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+# Playwright's sync API runs an event loop in the main thread; Django's ORM then refuses
+# synchronous calls in tests that use `page`. Tests only.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+BLOCKING_IMPACTS = {"serious", "critical"}
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [*browser_type_launch_args.get("args", []), *CHROMIUM_FLAGS],
+    }
+
+
+class AxeAudit:
+    """Runs axe-core after every page load and collects serious or critical violations."""
+
+    def __init__(self, page):
+        self.page = page
+        self.axe = Axe()
+        self.checked: list[str] = []
+        self.violations: list[str] = []
+
+    def __call__(self, *_args) -> None:
+        url = self.page.url
+        try:
+            results = self.axe.run(self.page)
+        except Exception as error:  # the page navigated on while axe ran: the next load checks it
+            if "context was destroyed" in str(error) or "navigat" in str(error):
+                return
+            raise
+        self.checked.append(url)
+        for violation in results.response["violations"]:
+            if violation["impact"] in BLOCKING_IMPACTS:
+                targets = [node["target"] for node in violation["nodes"]]
+                self.violations.append(
+                    f"{url}: {violation['id']} ({violation['impact']}): {violation['help']} "
+                    f"at {targets}"
+                )
+
+
+@pytest.fixture
+def axe_audit(page):
+    audit = AxeAudit(page)
+    page.on("load", audit)
+    yield audit
+    page.remove_listener("load", audit)
+    assert audit.checked, "axe never ran: the test visited no page"
+    assert not audit.violations, "accessibility violations:\n" + "\n".join(audit.violations)
+
+
+@pytest.fixture
+def browse(page, live_server, axe_audit):
+    """A page whose every load is checked by axe; returns a function that opens a path."""
+
+    def go(path: str):
+        page.goto(f"{live_server.url}{path}")
+        return page
+
+    return go

@@ -1,0 +1,90 @@
+"""The fixture world every test shares: two communities of different languages, named people in
+named roles (zulip-style), and helpers for scoped queries."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pytest
+from django_scopes import scopes_disabled
+
+from tilskot.models import Community, Round, User
+from tilskot.roles import Role
+from tilskot.services import community_role_groups_ensure, role_grant
+
+from .factories import (
+    CommunityFactory,
+    CriterionFactory,
+    OrganisationFactory,
+    PriorityAreaFactory,
+    RoundFactory,
+    SchemeFactory,
+    UserFactory,
+)
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_quiet(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@dataclass
+class World:
+    """Two communities and their people.
+
+    - ``sigrid``: secretariat in Bergen
+    - ``ola``: secretariat in Østfold
+    - ``kari``: applicant in Østfold, committee member in Bergen
+    - ``per``: logged-in, no role anywhere
+    - ``admin``: superuser
+    """
+
+    bergen: Community
+    ostfold: Community
+    bergen_round: Round
+    ostfold_round: Round
+    sigrid: User
+    ola: User
+    kari: User
+    per: User
+    admin: User
+
+
+def make_community(slug: str, name: str, language: str) -> tuple[Community, Round]:
+    community = CommunityFactory(slug=slug, name=name, language=language)
+    community_role_groups_ensure(community=community)
+    scheme = SchemeFactory(community=community)
+    OrganisationFactory(
+        community=community, kind="hospital_trust", name=f"{name} HF", municipality_number=""
+    )
+    CriterionFactory.create_batch(2, scheme=scheme)
+    PriorityAreaFactory(scheme=scheme)
+    round_ = RoundFactory(scheme=scheme, name=f"Hovudrunde {slug}")
+    return community, round_
+
+
+@pytest.fixture
+def world(db) -> World:
+    with scopes_disabled():
+        bergen, bergen_round = make_community("bergen", "Helsefellesskapet i bergensområdet", "nn")
+        ostfold, ostfold_round = make_community("ostfold", "Helsefellesskapet Østfold", "nb")
+    sigrid = UserFactory(email="sigrid@tilskot.test")
+    ola = UserFactory(email="ola@tilskot.test")
+    kari = UserFactory(email="kari@tilskot.test")
+    per = UserFactory(email="per@tilskot.test")
+    admin = UserFactory(email="admin@tilskot.test", is_staff=True, is_superuser=True)
+    role_grant(user=sigrid, community=bergen, role=Role.SECRETARIAT)
+    role_grant(user=ola, community=ostfold, role=Role.SECRETARIAT)
+    role_grant(user=kari, community=ostfold, role=Role.APPLICANT)
+    role_grant(user=kari, community=bergen, role=Role.COMMITTEE)
+    return World(bergen, ostfold, bergen_round, ostfold_round, sigrid, ola, kari, per, admin)
+
+
+@pytest.fixture
+def oslo_now():
+    """A fixed moment to compare Europe/Oslo wall-clock times against."""
+    return dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)

@@ -1,0 +1,169 @@
+"""Tenant isolation, proved over the whole project rather than view by view.
+
+- Every tenant-owned model has a scoped manager, so a query without a community fails.
+- Every URL pattern under /<community>/ is requested with an object of *another* community and
+  must answer 404; the same request with the community's own object must succeed, so the 404 is
+  not an accident. A new view is covered the moment its URL exists; a new URL argument fails
+  here until it gets a factory below.
+- Every URL outside a community is in a known list, so a new one is a conscious decision.
+"""
+
+import re
+from collections.abc import Callable
+
+import pytest
+from django.apps import apps
+from django.urls import URLPattern, URLResolver, get_resolver
+from django_scopes import ScopeError, scope, scopes_disabled
+
+from tilskot.models import Community, Round
+
+from .factories import RoundFactory, SchemeFactory
+
+TENANT_APPS = ("tilskot", "soknad", "komite", "utbetaling", "rapport")
+# Not tenant-owned: the tenant itself and the people (who can hold roles in many communities).
+UNSCOPED_MODELS = {"tilskot.User", "tilskot.Community"}
+
+# How to make an object of a given community for each URL argument that names one.
+OBJECT_FACTORIES: dict[str, Callable[[Community], int]] = {
+    "round": lambda community: RoundFactory(scheme=SchemeFactory(community=community)).pk,
+}
+
+# Named URLs outside any community (the admin and set_language are checked separately).
+NON_TENANT_URLS = {"start", "accessibility", "login", "logout", "health"}
+
+PARAM = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
+
+
+def tenant_models():
+    for model in apps.get_models():
+        label = f"{model._meta.app_label}.{model.__name__}"
+        if model._meta.app_label not in TENANT_APPS or label in UNSCOPED_MODELS:
+            continue
+        if model.__name__.startswith("Historical"):
+            continue  # simple-history's audit rows, reached only through their scoped object
+        yield model
+
+
+def all_patterns(patterns=None, prefix="", namespace=None):
+    """(route, name, namespace) for every URL pattern in the project."""
+    for entry in patterns if patterns is not None else get_resolver().url_patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            yield from all_patterns(entry.url_patterns, route, entry.namespace or namespace)
+        elif isinstance(entry, URLPattern):
+            yield route, entry.name, namespace
+
+
+def tenant_patterns():
+    return [
+        (route, name)
+        for route, name, _ns in all_patterns()
+        if route.startswith("<slug:community>/")
+    ]
+
+
+def build(route: str, values: dict[str, object]) -> str:
+    return "/" + PARAM.sub(lambda m: str(values[m.group("name")]), route)
+
+
+def test_every_tenant_model_is_scoped(db):
+    models = list(tenant_models())
+    assert models, "no tenant models found"
+    unscoped = [m.__name__ for m in models if not hasattr(m.objects, "with_scopes_disabled")]
+    assert unscoped == [], f"models without a django-scopes ScopedManager: {unscoped}"
+    for model in models:
+        with pytest.raises(ScopeError):
+            list(model.objects.all())
+
+
+def test_non_tenant_urls_are_known():
+    names = {
+        name
+        for route, name, ns in all_patterns()
+        if not route.startswith("<slug:community>/")
+        and ns not in ("admin",)
+        and name != "set_language"
+    }
+    assert names == NON_TENANT_URLS
+
+
+@pytest.mark.parametrize(("route", "name"), tenant_patterns())
+def test_foreign_objects_are_404_and_own_objects_are_not(client, world, route, name):
+    params = [m.group("name") for m in PARAM.finditer(route) if m.group("name") != "community"]
+    missing = [p for p in params if p not in OBJECT_FACTORIES]
+    assert not missing, f"add a factory to OBJECT_FACTORIES for URL argument(s) {missing}"
+    with scopes_disabled():
+        own = {p: OBJECT_FACTORIES[p](world.bergen) for p in params}
+        foreign = {p: OBJECT_FACTORIES[p](world.ostfold) for p in params}
+
+    client.force_login(world.admin)  # a superuser: no role check stands in for the scope
+    own_url = build(route, {"community": "bergen", **own})
+    assert request(client, own_url) == 200, f"{name}: {own_url} fails with its own objects"
+    if params:
+        foreign_url = build(route, {"community": "bergen", **foreign})
+        assert request(client, foreign_url) == 404, f"{name}: {foreign_url} leaks"
+    unknown_url = build(route, {"community": "finst-ikkje", **own})
+    assert request(client, unknown_url) == 404
+
+    client.logout()
+    if params:
+        assert request(client, foreign_url) in (302, 404)
+
+
+def request(client, url: str) -> int:
+    status = client.get(url).status_code
+    if status == 405:  # a POST-only view
+        status = client.post(url).status_code
+    return status
+
+
+def test_queries_are_scoped_to_the_active_community(world):
+    with scope(community=world.bergen):
+        assert list(Round.objects.all()) == [world.bergen_round]
+        assert not Round.objects.filter(pk=world.ostfold_round.pk).exists()
+    with scope(community=world.ostfold):
+        assert list(Round.objects.all()) == [world.ostfold_round]
+
+
+class TestAdminIsScopedToTheSecretariatsCommunity:
+    def test_sees_only_own_rows(self, client, world):
+        client.force_login(world.sigrid)
+        rounds = client.get("/admin/tilskot/round/")
+        assert rounds.status_code == 200
+        assert list(rounds.context["cl"].queryset) == [world.bergen_round]
+        communities = client.get("/admin/tilskot/community/")
+        assert list(communities.context["cl"].queryset) == [world.bergen]
+
+    def test_foreign_row_is_not_shown(self, client, world):
+        client.force_login(world.sigrid)
+        response = client.get(f"/admin/tilskot/round/{world.ostfold_round.pk}/change/", follow=True)
+        assert world.ostfold_round.name not in response.text
+        assert response.redirect_chain[-1][0] == "/admin/"
+
+    def test_cannot_put_a_row_in_another_community(self, client, world):
+        client.force_login(world.sigrid)
+        form = client.get("/admin/tilskot/organisation/add/").context["adminform"].form
+        assert list(form.fields["community"].queryset) == [world.bergen]
+        response = client.post(
+            "/admin/tilskot/organisation/add/",
+            {
+                "community": world.ostfold.pk,
+                "kind": "municipality",
+                "name": "Halden",
+                "org_number": "959159092",
+                "municipality_number": "3101",
+                "membership_confirmed": "on",
+            },
+        )
+        assert response.status_code == 200
+        assert "community" in response.context["adminform"].form.errors
+
+    def test_person_without_secretariat_role_gets_no_admin(self, client, world):
+        client.force_login(world.kari)
+        assert client.get("/admin/tilskot/round/").status_code == 302
+
+    def test_superuser_sees_every_community(self, client, world):
+        client.force_login(world.admin)
+        rounds = client.get("/admin/tilskot/round/")
+        assert set(rounds.context["cl"].queryset) == {world.bergen_round, world.ostfold_round}

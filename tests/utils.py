@@ -1,0 +1,40 @@
+"""Test helpers the later stages reuse."""
+
+from collections.abc import Callable
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+
+def count_queries(fetch: Callable[[], object]) -> tuple[int, object]:
+    with CaptureQueriesContext(connection) as ctx:
+        result = fetch()
+    return len(ctx.captured_queries), result
+
+
+def assert_queries_do_not_grow(
+    fetch: Callable[[], object], grow: Callable[[int], object], *, sizes: tuple[int, ...] = (1, 10)
+) -> int:
+    """Assert that ``fetch()`` runs the same number of SQL queries however many objects
+    ``grow(n)`` has added, and return that number. ``grow`` is called with how many objects to
+    add before each measurement (cumulative sizes), ``fetch`` must return a response or value.
+
+    Usage::
+
+        n = assert_queries_do_not_grow(
+            lambda: client.get(url), lambda k: RoundFactory.create_batch(k, scheme=scheme)
+        )
+    """
+    counts = []
+    total = 0
+    for size in sizes:
+        grow(size - total)
+        total = size
+        queries, response = count_queries(fetch)
+        status = getattr(response, "status_code", 200)
+        assert status == 200, f"fetch answered {status} with {size} objects"
+        counts.append(queries)
+    assert len(set(counts)) == 1, (
+        f"query count grows with the number of objects: {dict(zip(sizes, counts, strict=True))}"
+    )
+    return counts[0]

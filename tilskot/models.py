@@ -1,0 +1,535 @@
+"""The tenant model: communities and the rules each one runs its grant scheme by.
+
+Every rule a community applies lives here as data that its secretariat edits in the admin (with
+history), never as ``if community.slug == ...`` in code. Every model below except ``User`` and
+``Community`` itself belongs to one community and has a *scoped* manager (django-scopes): a query
+runs only inside ``scope(community=...)``, which the middleware and tenant tasks enter, so a
+query that forgot its community fails loudly instead of leaking another community's rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractUser, Group
+from django.contrib.auth.models import UserManager as DjangoUserManager
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_scopes import ScopedManager
+from simple_history.models import HistoricalRecords
+
+from .roles import Role
+from .validators import (
+    validate_community_slug,
+    validate_municipality_number,
+    validate_org_number,
+)
+
+MONEY = {"max_digits": 14, "decimal_places": 2, "validators": [MinValueValidator(Decimal(0))]}
+
+
+class UserManager(DjangoUserManager):
+    """People log in with their e-mail address; there is no separate user name."""
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.update(is_staff=True, is_superuser=True)
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    username = None
+    email = models.EmailField(_("e-mail address"), unique=True)
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+
+class Community(models.Model):
+    """A health community (helsefellesskap): one tenant of Tilskot, addressed as /<slug>/."""
+
+    class Language(models.TextChoices):
+        BOKMAL = "nb", _("Norwegian Bokmål")
+        NYNORSK = "nn", _("Norwegian Nynorsk")
+
+    slug = models.SlugField(
+        _("address"),
+        unique=True,
+        max_length=40,
+        validators=[validate_community_slug],
+        help_text=_("The community's part of the web address, e.g. “bergen” in /bergen/."),
+    )
+    name = models.CharField(_("name"), max_length=200)
+    language = models.CharField(
+        _("language"),
+        max_length=2,
+        choices=Language.choices,
+        default=Language.BOKMAL,
+        help_text=_("The language of the community's pages, letters and e-mails."),
+    )
+    description = models.TextField(_("description"), blank=True)
+    assessing_body = models.CharField(
+        _("assessing body"),
+        max_length=200,
+        help_text=_("Who assesses the applications and sends the ranked recommendation."),
+    )
+    decision_body = models.CharField(
+        _("decision body"),
+        max_length=200,
+        help_text=_("Who decides on the community's recommendation (usually the SSU)."),
+    )
+    second_decision_body = models.CharField(
+        _("second decision body"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "Leave empty where the decision body decides. Fill in where the community only "
+            "prioritises and another body makes the final decision (as in Helse Nord)."
+        ),
+    )
+    payment_project_number = models.CharField(
+        _("payment project number"),
+        max_length=40,
+        blank=True,
+        help_text=_("Invoices must be marked with it, and internal costs are booked on it."),
+    )
+    website = models.URLField(_("website"), blank=True)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("community")
+        verbose_name_plural = _("communities")
+        ordering = ["name"]
+        permissions = [(role.codename, role.label) for role in Role]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("community", kwargs={"community": self.slug})
+
+    @property
+    def decides_in_two_stages(self) -> bool:
+        return bool(self.second_decision_body)
+
+    @property
+    def final_decision_body(self) -> str:
+        return self.second_decision_body or self.decision_body
+
+
+class CommunityRoleGroup(models.Model):
+    """The Django group that holds one role in one community (see ``tilskot.roles``)."""
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="role_groups")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    group = models.OneToOneField(Group, on_delete=models.CASCADE, related_name="community_role")
+
+    objects = ScopedManager(community="community")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["community", "role"], name="one_group_per_role"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.community}: {self.get_role_display()}"
+
+
+class Organisation(models.Model):
+    """A member organisation of a community: a municipality, the hospital trust or one of its
+    units, or another party. Applicants and partners are chosen from these."""
+
+    class Kind(models.TextChoices):
+        MUNICIPALITY = "municipality", _("Municipality")
+        HOSPITAL_TRUST = "hospital_trust", _("Hospital trust")
+        HOSPITAL_UNIT = "hospital_unit", _("Unit of the hospital trust")
+        OTHER = "other", _("Other organisation")
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="organisations")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=200)
+    org_number = models.CharField(
+        _("organisation number"),
+        max_length=9,
+        blank=True,
+        validators=[validate_org_number],
+        help_text=_("Nine digits from the Central Coordinating Register (Enhetsregisteret)."),
+    )
+    municipality_number = models.CharField(
+        _("municipality number"),
+        max_length=4,
+        blank=True,
+        validators=[validate_municipality_number],
+    )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="units",
+        verbose_name=_("part of"),
+        help_text=_("For a unit: the hospital trust it belongs to."),
+    )
+    membership_confirmed = models.BooleanField(
+        _("membership confirmed"),
+        default=True,
+        help_text=_("Untick where it is not confirmed that the organisation is a member."),
+    )
+    source = models.CharField(
+        _("source"), max_length=300, blank=True, help_text=_("Where the membership is stated.")
+    )
+
+    objects = ScopedManager(community="community")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("member organisation")
+        verbose_name_plural = _("member organisations")
+        ordering = ["kind", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "municipality_number"],
+                condition=~Q(municipality_number=""),
+                name="unique_municipality_per_community",
+            ),
+            models.UniqueConstraint(
+                fields=["community", "org_number"],
+                condition=~Q(org_number="") & ~Q(kind="hospital_unit"),
+                name="unique_org_number_per_community",
+            ),
+            models.UniqueConstraint(
+                fields=["community"],
+                condition=Q(kind="hospital_trust"),
+                name="one_hospital_trust_per_community",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="municipality") | ~Q(municipality_number=""),
+                name="municipality_has_number",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        errors = {}
+        if self.kind == self.Kind.MUNICIPALITY and not self.municipality_number:
+            errors["municipality_number"] = _("A municipality needs its municipality number.")
+        if self.kind in (self.Kind.MUNICIPALITY, self.Kind.HOSPITAL_TRUST) and not self.org_number:
+            errors["org_number"] = _(
+                "A municipality or hospital trust needs its organisation number."
+            )
+        if self.kind == self.Kind.HOSPITAL_UNIT:
+            parent = self.parent
+            if parent is None or parent.kind != self.Kind.HOSPITAL_TRUST:
+                errors["parent"] = _("A unit must belong to the community's hospital trust.")
+            elif parent.community_id != self.community_id:
+                errors["parent"] = _("The hospital trust must be in the same community.")
+        elif self.parent_id is not None:
+            errors["parent"] = _(
+                "Only a unit of the hospital trust belongs to another organisation."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+
+class Scheme(models.Model):
+    """A community's grant scheme (ordning) and what an application to it must contain."""
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="schemes")
+    name = models.CharField(_("name"), max_length=200)
+    purpose = models.TextField(_("purpose"), blank=True)
+    who_may_apply = models.TextField(_("who may apply"), blank=True)
+    requires_municipality_partner = models.BooleanField(
+        _("requires a municipality as a party"), default=False
+    )
+    requires_hospital_partner = models.BooleanField(
+        _("requires the hospital trust as a party"), default=False
+    )
+    requires_documented_agreement = models.BooleanField(
+        _("requires a documented agreement between the parties"), default=True
+    )
+    requires_anchoring = models.BooleanField(
+        _("requires anchoring at the leader level"),
+        default=False,
+        help_text=_("The applicant names the leader (and title) the application is anchored with."),
+    )
+    anchoring_level = models.CharField(
+        _("anchoring level"),
+        max_length=200,
+        blank=True,
+        help_text=_("E.g. “level 2 / kommunalsjef level”."),
+    )
+    asks_patient_responsibility = models.BooleanField(
+        _("asks who is responsible for the patients"),
+        default=False,
+        help_text=_(
+            "Where relevant, the agreement says who is responsible for the patients "
+            "during the measure."
+        ),
+    )
+    requires_own_contribution = models.BooleanField(
+        _("requires the parties' own contribution"), default=True
+    )
+    requires_lasting_operation = models.BooleanField(
+        _("requires lasting operation"),
+        default=False,
+        help_text=_("The measure must continue in ordinary operation after the grant."),
+    )
+    min_checks_met = models.PositiveSmallIntegerField(
+        _("checks that must be met"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "How many of the criteria of the kind “check” an application must meet "
+            "(e.g. 1 for “at least one of these”). Empty: no such rule."
+        ),
+    )
+
+    objects = ScopedManager(community="community")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("grant scheme")
+        verbose_name_plural = _("grant schemes")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SchemeFunding(models.Model):
+    """Money a scheme has received for a year, and from whom."""
+
+    scheme = models.ForeignKey(Scheme, on_delete=models.CASCADE, related_name="fundings")
+    year = models.PositiveSmallIntegerField(_("year"))
+    amount = models.DecimalField(_("amount (NOK)"), **MONEY)
+    source = models.CharField(_("source"), max_length=300, blank=True)
+
+    objects = ScopedManager(community="scheme__community")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("funding")
+        verbose_name_plural = _("funding")
+        ordering = ["year"]
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "year"], name="one_funding_per_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scheme}: {self.year}"
+
+
+class RoundQuerySet(models.QuerySet):
+    def open_at(self, moment: dt.datetime):
+        return self.filter(opens_at__lte=moment, closes_at__gt=moment)
+
+    def upcoming_at(self, moment: dt.datetime):
+        return self.filter(opens_at__gt=moment)
+
+    def closed_at(self, moment: dt.datetime):
+        return self.filter(closes_at__lte=moment)
+
+
+class Round(models.Model):
+    """A call for applications (søknadsrunde) with its deadline, budget and maximum."""
+
+    class Status(models.TextChoices):
+        UPCOMING = "upcoming", _("Upcoming")
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    scheme = models.ForeignKey(Scheme, on_delete=models.CASCADE, related_name="rounds")
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    opens_at = models.DateTimeField(_("opens"))
+    closes_at = models.DateTimeField(
+        _("deadline"), help_text=_("Date and time, Norwegian time (Europe/Oslo).")
+    )
+    expected_answer = models.CharField(
+        _("expected answer"), max_length=200, blank=True, help_text=_("E.g. “week 51”.")
+    )
+    budget = models.DecimalField(_("money available (NOK)"), null=True, blank=True, **MONEY)
+    max_amount = models.DecimalField(
+        _("maximum per application (NOK)"), null=True, blank=True, **MONEY
+    )
+
+    objects = ScopedManager(
+        models.Manager.from_queryset(RoundQuerySet), community="scheme__community"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("round")
+        verbose_name_plural = _("rounds")
+        ordering = ["closes_at"]
+        indexes = [models.Index(fields=["scheme", "closes_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closes_at__gt=models.F("opens_at")), name="round_closes_after_opening"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("round", kwargs={"community": self.scheme.community.slug, "round": self.pk})
+
+    def clean(self) -> None:
+        if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
+            raise ValidationError({"closes_at": _("The deadline must come after the opening.")})
+
+    def status_at(self, moment: dt.datetime | None = None) -> Status:
+        moment = moment or timezone.now()
+        if moment < self.opens_at:
+            return self.Status.UPCOMING
+        if moment < self.closes_at:
+            return self.Status.OPEN
+        return self.Status.CLOSED
+
+    @property
+    def status(self) -> Status:
+        return self.status_at()
+
+
+class Criterion(models.Model):
+    """An assessment criterion, in the community's own words."""
+
+    class Kind(models.TextChoices):
+        SCORED = "scored", _("Scored on a scale")
+        CHECK = "check", _("Check: met or not met")
+
+    scheme = models.ForeignKey(Scheme, on_delete=models.CASCADE, related_name="criteria")
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    title = models.CharField(_("title"), max_length=300)
+    description = models.TextField(_("description"), blank=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.SCORED)
+    score_min = models.PositiveSmallIntegerField(_("lowest score"), default=1)
+    score_max = models.PositiveSmallIntegerField(_("highest score"), default=5)
+
+    objects = ScopedManager(community="scheme__community")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("assessment criterion")
+        verbose_name_plural = _("assessment criteria")
+        ordering = ["order", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(score_max__gt=models.F("score_min")), name="criterion_scale_not_empty"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class PriorityArea(models.Model):
+    """A priority group or area an application can name: the national ones and the community's."""
+
+    class Kind(models.TextChoices):
+        NATIONAL = "national", _("National priority")
+        COMMUNITY = "community", _("The community's priority area")
+
+    scheme = models.ForeignKey(Scheme, on_delete=models.CASCADE, related_name="priority_areas")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    name = models.CharField(_("name"), max_length=300)
+    description = models.TextField(_("description"), blank=True)
+
+    objects = ScopedManager(community="scheme__community")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("priority area")
+        verbose_name_plural = _("priority areas")
+        ordering = ["kind", "order", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ApplicationQuestion(models.Model):
+    """A question of the community's own that every application to the scheme answers."""
+
+    class AnswerType(models.TextChoices):
+        TEXT = "text", _("Text")
+        YES_NO = "yes_no", _("Yes or no, with an explanation")
+
+    scheme = models.ForeignKey(Scheme, on_delete=models.CASCADE, related_name="questions")
+    key = models.SlugField(_("key"), max_length=60)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    text = models.CharField(_("question"), max_length=500)
+    help_text = models.TextField(_("help text"), blank=True)
+    answer_type = models.CharField(
+        _("answer type"), max_length=10, choices=AnswerType.choices, default=AnswerType.TEXT
+    )
+    required = models.BooleanField(_("required"), default=True)
+
+    objects = ScopedManager(community="scheme__community")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("application question")
+        verbose_name_plural = _("application questions")
+        ordering = ["order", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "key"], name="unique_question_key"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class CommitteeSeat(models.Model):
+    """One kind of seat on the community's assessing committee, and how many hold it."""
+
+    community = models.ForeignKey(
+        Community, on_delete=models.CASCADE, related_name="committee_seats"
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    title = models.CharField(_("seat"), max_length=300)
+    count = models.PositiveSmallIntegerField(_("number of seats"), default=1)
+
+    objects = ScopedManager(community="community")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("committee seat")
+        verbose_name_plural = _("committee composition")
+        ordering = ["order", "pk"]
+
+    def __str__(self) -> str:
+        return self.title

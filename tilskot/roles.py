@@ -1,0 +1,69 @@
+"""Roles a person can hold in a community, and the predicates that check them.
+
+A role is always *per community*: someone can be an applicant in Østfold and a committee member in
+Bergen. Each (community, role) pair has one Django group; the group holds a django-guardian object
+permission ``tilskot.role_<role>`` on the community. Checking a role is therefore
+``user.has_perm("tilskot.role_secretariat", community)``, and this module is the one place that
+spells it.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from guardian.shortcuts import get_perms
+
+
+class Role(models.TextChoices):
+    APPLICANT = "applicant", _("Applicant")
+    SECRETARIAT = "secretariat", _("Secretariat")
+    COMMITTEE = "committee", _("Committee member")
+    DECISION_BODY = "decision_body", _("Decision-body member")
+    FINANCE = "finance", _("Finance")
+
+    @property
+    def codename(self) -> str:
+        return f"role_{self.value}"
+
+    @property
+    def permission(self) -> str:
+        return f"tilskot.{self.codename}"
+
+
+# Global (model-level) permissions each role's group holds, so that the Django admin lets the
+# secretariat edit its community's rules. Which *rows* they see is decided by the tenant scope.
+RULE_MODELS = (
+    "community",
+    "organisation",
+    "scheme",
+    "round",
+    "criterion",
+    "priorityarea",
+    "applicationquestion",
+    "committeeseat",
+    "schemefunding",
+)
+ADMIN_PERMISSIONS: dict[Role, tuple[str, ...]] = {
+    Role.SECRETARIAT: tuple(
+        f"{action}_{model}"
+        for model in RULE_MODELS
+        for action in ("view", "change", "add", "delete")
+        # A community cannot create or delete communities, only edit its own.
+        if not (model == "community" and action in ("add", "delete"))
+    ),
+}
+
+
+def has_role(user, community, role: Role) -> bool:
+    """Whether ``user`` holds ``role`` in ``community``."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.has_perm(role.permission, community)
+
+
+def roles_of(user, community) -> set[Role]:
+    """Every role ``user`` holds in ``community``, in one permission look-up."""
+    if not user.is_authenticated or not user.is_active:
+        return set()
+    if user.is_superuser:
+        return set(Role)
+    codenames = set(get_perms(user, community))
+    return {role for role in Role if role.codename in codenames}

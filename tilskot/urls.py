@@ -1,0 +1,27 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from . import views
+
+admin.site.site_header = _("Tilskot administration")
+admin.site.site_title = _("Tilskot")
+
+community_patterns = [
+    path("", views.CommunityView.as_view(), name="community"),
+    path("runde/<int:round>/", views.RoundView.as_view(), name="round"),
+    path("sekretariat/", views.SecretariatView.as_view(), name="secretariat"),
+]
+
+urlpatterns = [
+    path("", views.StartView.as_view(), name="start"),
+    path("tilgjengelighet/", views.AccessibilityStatementView.as_view(), name="accessibility"),
+    path("konto/logg-inn/", auth_views.LoginView.as_view(), name="login"),
+    path("konto/logg-ut/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("healthz", views.health, name="health"),
+    path("admin/", admin.site.urls),
+    # Every tenant page lives under the community's address; the middleware resolves it.
+    path("<slug:community>/", include(community_patterns)),
+]

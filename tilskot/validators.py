@@ -1,0 +1,83 @@
+"""Validators for Norwegian public identifiers, with messages a user can act on."""
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+ORG_NUMBER_WEIGHTS = (3, 2, 7, 6, 5, 4, 3, 2)
+
+# County (fylke) numbers in force from 1 January 2024: the first two digits of a kommunenummer.
+COUNTY_NUMBERS_2024 = frozenset(
+    {"03", "11", "15", "18", "31", "32", "33", "34", "39", "40", "42", "46", "50", "55", "56"}
+)
+
+# URL prefixes that can never be a community's slug, because the project uses them itself.
+RESERVED_SLUGS = frozenset(
+    {
+        "admin",
+        "konto",
+        "i18n",
+        "static",
+        "media",
+        "healthz",
+        "tilgjengelegheit",
+        "tilgjengelighet",
+        "accessibility",
+    }
+)
+
+
+def org_number_check_digit(first_eight: str) -> int | None:
+    """The mod-11 check digit for the first eight digits, or None where no digit can be valid."""
+    remainder = sum(int(d) * w for d, w in zip(first_eight, ORG_NUMBER_WEIGHTS, strict=True)) % 11
+    check = 11 - remainder
+    if check == 11:
+        return 0
+    if check == 10:
+        return None
+    return check
+
+
+def validate_org_number(value: str) -> None:
+    """Organisasjonsnummer: nine digits, the last a mod-11 check digit (Brønnøysundregistrene)."""
+    digits = value.replace(" ", "")
+    if len(digits) != 9 or not digits.isdigit():
+        raise ValidationError(
+            _("An organisation number has exactly 9 digits (for example 983 974 724)."),
+            code="org_number_format",
+        )
+    if org_number_check_digit(digits[:8]) != int(digits[8]):
+        raise ValidationError(
+            _(
+                "The check digit of organisation number %(value)s is wrong: check for a typing "
+                "error."
+            ),
+            code="org_number_check_digit",
+            params={"value": digits},
+        )
+
+
+def validate_municipality_number(value: str) -> None:
+    """Kommunenummer: four digits, the first two a county number in force (2024)."""
+    if len(value) != 4 or not value.isdigit():
+        raise ValidationError(
+            _("A municipality number has exactly 4 digits (for example 4601)."),
+            code="municipality_number_format",
+        )
+    if value[:2] not in COUNTY_NUMBERS_2024:
+        raise ValidationError(
+            _(
+                "%(value)s does not start with a county number in force (from 2024), so it is not "
+                "a municipality number."
+            ),
+            code="municipality_number_county",
+            params={"value": value},
+        )
+
+
+def validate_community_slug(value: str) -> None:
+    if value in RESERVED_SLUGS:
+        raise ValidationError(
+            _("“%(value)s” is used by Tilskot itself and cannot be a community's address."),
+            code="reserved_slug",
+            params={"value": value},
+        )

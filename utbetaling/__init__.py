@@ -1,0 +1,1 @@
+"""Payments (utbetaling): invoices, internal bookings, reallocation and repayment."""
