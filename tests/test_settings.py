@@ -10,11 +10,14 @@ PROJECT = settings.BASE_DIR
 
 
 def run_manage(*args, **env):
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("DATABASE_URL", "CELERY_BROKER_URL", "DEBUG", "SECRET_KEY")
-    }
+    ours = (
+        "DATABASE_URL",
+        "CELERY_BROKER_URL",
+        "DEBUG",
+        "SECRET_KEY",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
+    )  # the last is set by the browser tests
+    clean = {k: v for k, v in os.environ.items() if k not in ours}
     return subprocess.run(  # noqa: S603 (our own interpreter and manage.py)
         [sys.executable, "manage.py", *args],
         cwd=PROJECT,
@@ -50,6 +53,7 @@ def test_production_refuses_the_development_secret_key():
 def test_embedded_default():
     result = run_manage(
         "shell",
+        "--no-imports",
         "-c",
         "from django.conf import settings as s; "
         "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, "
@@ -68,6 +72,7 @@ def test_embedded_default():
 def test_database_and_broker_from_the_environment():
     result = run_manage(
         "shell",
+        "--no-imports",
         "-c",
         "from django.conf import settings as s; "
         "d = s.DATABASES['default']; print(d['ENGINE'], d['HOST'], d['NAME'], "
