@@ -64,12 +64,12 @@ def _demo_rounds(scheme: Scheme, now: dt.datetime) -> None:
     later_open = dt.datetime.combine(today + dt.timedelta(days=60), dt.time(0, 0), tzinfo=OSLO)
     rounds = [
         (
-            "Demo: open",
+            "Demorunde",
             dt.datetime.combine(today - dt.timedelta(days=14), dt.time(0, 0), tzinfo=OSLO),
             deadline,
             5_000_000,
         ),
-        ("Demo: upcoming", later_open, later_open + dt.timedelta(days=45), 2_000_000),
+        ("Neste demorunde", later_open, later_open + dt.timedelta(days=45), 2_000_000),
     ]
     for name, opens_at, closes_at, budget in rounds:
         Round.objects.update_or_create(

@@ -1,0 +1,31 @@
+"""`make run`'s demo data: every role in every community, and a round open today in each."""
+
+import datetime as dt
+
+import pytest
+from django.core.management import call_command
+from django_scopes import scope
+
+from tilskot.demo import demo_email, load_demo
+from tilskot.models import Community, Round, User
+from tilskot.roles import Role, roles_of
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_gives_every_community_an_open_round_and_every_role(oslo_now):
+    call_command("load_reference", verbosity=0)
+    load_demo(now=oslo_now)
+    load_demo(now=oslo_now + dt.timedelta(days=400))  # a later `make run` moves the rounds on
+    later = oslo_now + dt.timedelta(days=400)
+    for community in Community.objects.all():
+        with scope(community=community):
+            assert Round.objects.open_at(later).filter(name="Demorunde").count() == 1
+            assert Round.objects.upcoming_at(later).filter(name="Neste demorunde").count() == 1
+        for role in Role:
+            user = User.objects.get(email=demo_email(role, community))
+            assert roles_of(user, community) == {role}
+    kari = User.objects.get(email="kari@tilskot.test")
+    assert roles_of(kari, Community.objects.get(slug="ostfold")) == {Role.APPLICANT}
+    assert roles_of(kari, Community.objects.get(slug="bergen")) == {Role.COMMITTEE}
+    assert User.objects.get(email="admin@tilskot.test").check_password("tilskot-demo")
