@@ -4,6 +4,7 @@ language switcher, logging in as the secretariat. axe-core checks every page loa
 import re
 
 import pytest
+from django.core.management import call_command
 from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -49,3 +50,18 @@ def test_secretariat_logs_in_and_sees_its_page(browse, world):
     page.locator("main button[type=submit]").click()
     expect(page).to_have_url(re.compile(r"/bergen/sekretariat/$"))
     expect(page.get_by_role("table")).to_contain_text(world.bergen_round.name)
+
+
+def test_every_reference_community_page_passes_axe(browse, db):
+    """The four communities with their real rules (fixtures/reference), each page and each
+    round page loaded in Chromium; axe checks every one."""
+    call_command("load_reference", verbosity=0)
+    for slug in ("bergen", "ostfold", "innlandet", "nord"):
+        page = browse(f"/{slug}/")
+        expect(page.locator("h1")).to_have_attribute("lang", "nn" if slug == "bergen" else "nb")
+        expect(page.get_by_role("heading", level=2).first).to_be_visible()
+        for link in page.locator("ul.closed-rounds a").all()[:1]:
+            link.click()
+            expect(page.locator(".round-facts")).to_be_visible()
+    page = browse("/tilgjengelighet/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Tilgjengelighetserklæring")
