@@ -147,3 +147,19 @@ def test_community_page_query_count_does_not_grow(client, reference):
 
     queries = assert_queries_do_not_grow(lambda: client.get("/nord/"), grow, sizes=(1, 10, 30))
     assert queries <= 10
+
+
+def test_innlandet_page_states_the_at_least_one_rule(client, reference):
+    response = client.get("/innlandet/")
+    assert "En søknad må oppfylle minst 1 av disse:" in response.text
+    assert "Deretter blir søknadene prioritert etter:" in response.text
+    overview = response.context["schemes"][0]
+    assert len(overview.check_criteria) == 3
+    assert len(overview.scored_criteria) == 4
+
+
+def test_nord_page_names_both_decision_bodies(client, reference):
+    response = client.get("/nord/")
+    assert response.context["community"].decides_in_two_stages
+    assert "Prioriteres av" in response.text
+    assert "Koordineringsutvalg administrert av Helse Nord" in response.text

@@ -358,9 +358,6 @@ class RoundQuerySet(models.QuerySet):
     def upcoming_at(self, moment: dt.datetime):
         return self.filter(opens_at__gt=moment)
 
-    def closed_at(self, moment: dt.datetime):
-        return self.filter(closes_at__lte=moment)
-
 
 class Round(models.Model):
     """A call for applications (søknadsrunde) with its deadline, budget and maximum."""

@@ -14,10 +14,6 @@ def communities_list() -> QuerySet[Community]:
     return Community.objects.order_by("name")
 
 
-def community_by_slug(slug: str) -> Community | None:
-    return Community.objects.filter(slug=slug).first()
-
-
 @dataclass
 class SchemeOverview:
     scheme: Scheme
@@ -72,7 +68,12 @@ def round_get(*, pk: int) -> Round | None:
     """A round of the active community, or None (also for another community's round)."""
     return (
         Round.objects.select_related("scheme__community")
-        .prefetch_related("scheme__criteria", "scheme__priority_areas", "scheme__questions")
+        .prefetch_related(
+            "scheme__criteria",
+            "scheme__priority_areas",
+            "scheme__questions",
+            "scheme__fundings",
+        )
         .filter(pk=pk)
         .first()
     )
