@@ -117,3 +117,135 @@ class SchemeFundingFactory(factory.django.DjangoModelFactory):
     scheme = factory.SubFactory(SchemeFactory)
     year = factory.Sequence(lambda n: 2024 + n)
     amount = 9_600_000
+
+
+# --- applications (documents) ---
+# Models of the soknad app are named by label, so this block needs no imports of its own.
+
+
+class ApplicationFactory(factory.django.DjangoModelFactory):
+    """A draft in a round, with a responsible organisation of the round's community."""
+
+    class Meta:
+        model = "soknad.Application"
+
+    round = factory.SubFactory(RoundFactory)
+    owner = factory.SubFactory(UserFactory)
+    responsible_organisation = factory.SubFactory(
+        OrganisationFactory, community=factory.SelfAttribute("..round.scheme.community")
+    )
+    title = factory.Sequence(lambda n: f"Tiltak {n}")
+    summary = "Ei kort oppsummering."
+    description = "Kva tiltaket går ut på."
+
+
+class DocumentFactory(factory.django.DjangoModelFactory):
+    """An uploaded PDF, stored under MEDIA_ROOT (point it at tmp_path in the test)."""
+
+    class Meta:
+        model = "soknad.Document"
+
+    class Params:
+        data = b"%PDF-1.7\n% Tilskot test document\n%%EOF\n"
+
+    application = factory.SubFactory(ApplicationFactory)
+    kind = "agreement"
+    file = factory.django.FileField(data=factory.SelfAttribute("..data"), filename="upload.pdf")
+    original_name = factory.Sequence(lambda n: f"Samarbeidsavtale {n}.pdf")
+    content_type = "application/pdf"
+    size = factory.LazyAttribute(lambda o: len(o.data))
+    uploaded_by = factory.SelfAttribute("application.owner")
+
+
+class SubmissionFactory(factory.django.DjangoModelFactory):
+    """Submission number 1 of a submitted application, its snapshot taken as
+    ``soknad.services.snapshot`` takes it. Build inside a scope (or scopes_disabled)."""
+
+    class Meta:
+        model = "soknad.Submission"
+
+    application = factory.SubFactory(ApplicationFactory, status="submitted")
+    number = 1
+    submitted_at = factory.LazyFunction(timezone.now)
+    submitted_by = factory.SelfAttribute("application.owner")
+    snapshot = factory.LazyAttribute(lambda o: _snapshot(o.application))
+
+
+def _snapshot(application) -> dict:
+    from soknad.services import snapshot
+
+    return snapshot(application)
+
+
+# --- applications (screening) ---
+# Builds on ApplicationFactory above. Like it, named by label: no imports of its own.
+
+
+class SubmittedApplicationFactory(ApplicationFactory):
+    """An application the secretariat can screen: submitted, with a period; pass
+    ``priority_areas=[...]`` and ``partners=[...]`` to set them."""
+
+    class Meta:
+        skip_postgeneration_save = True
+
+    status = "submitted"
+    submitted_at = factory.LazyFunction(timezone.now)
+    period_start = dt.date(2027, 1, 1)
+    period_end = dt.date(2027, 12, 31)
+
+    @factory.post_generation
+    def priority_areas(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.priority_areas.set(extracted)
+
+    @factory.post_generation
+    def partners(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.partners.set(extracted)
+
+
+class BudgetLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "soknad.BudgetLine"
+
+    application = factory.SubFactory(SubmittedApplicationFactory)
+    year = 2027
+    organisation = factory.SelfAttribute("application.responsible_organisation")
+    description = "Prosjektleiar"
+    requested_amount = 100_000
+    own_contribution = 50_000
+    own_contribution_kind = "staff"
+
+
+class CostGainFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "soknad.CostGain"
+
+    application = factory.SubFactory(SubmittedApplicationFactory)
+    organisation = factory.SelfAttribute("application.responsible_organisation")
+    cost_per_year = 20_000
+    gain_per_year = 80_000
+    description = "Færre innleggingar."
+
+
+class CriterionAnswerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "soknad.CriterionAnswer"
+
+    application = factory.SubFactory(SubmittedApplicationFactory)
+    criterion = factory.SubFactory(
+        CriterionFactory, scheme=factory.SelfAttribute("..application.round.scheme")
+    )
+    text = factory.Sequence(lambda n: f"Svar på kriterium {n}.")
+
+
+class QuestionAnswerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "soknad.QuestionAnswer"
+
+    application = factory.SubFactory(SubmittedApplicationFactory)
+    question = factory.SubFactory(
+        ApplicationQuestionFactory, scheme=factory.SelfAttribute("..application.round.scheme")
+    )
+    yes = True
+    text = factory.Sequence(lambda n: f"Forklaring {n}.")

@@ -3,6 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from soknad.urls_accounts import profile_patterns
+
 from . import views
 
 admin.site.site_header = _("Tilskot administration")
@@ -12,6 +14,8 @@ community_patterns = [
     path("", views.CommunityView.as_view(), name="community"),
     path("runde/<int:round>/", views.RoundView.as_view(), name="round"),
     path("sekretariat/", views.SecretariatView.as_view(), name="secretariat"),
+    path("", include("soknad.urls")),
+    *profile_patterns,
 ]
 
 urlpatterns = [
@@ -19,6 +23,7 @@ urlpatterns = [
     path("tilgjengelighet/", views.AccessibilityStatementView.as_view(), name="accessibility"),
     path("konto/logg-inn/", auth_views.LoginView.as_view(), name="login"),
     path("konto/logg-ut/", auth_views.LogoutView.as_view(), name="logout"),
+    path("konto/", include("soknad.urls_accounts")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.health, name="health"),
     path("admin/", admin.site.urls),

@@ -1,0 +1,258 @@
+"""Who may do what with an application, and what a complete application contains.
+
+Small named predicates (pretalx-style), one place for each rule. What is *required* comes from
+the community's scheme as data (partner rule, anchoring, criteria, questions, the round's
+maximum); nothing here branches on which community it is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tilskot.models import Criterion, Organisation, Round
+from tilskot.roles import Role, has_role
+
+from .models import Application, Document
+
+COAPPLY = "soknad.coapply_application"
+
+# The steps of the application form, in order: (key, title). Each missing item names its step.
+STEPS: list[tuple[str, str]] = [
+    ("basics", _("The measure")),
+    ("parties", _("Parties and agreement")),
+    ("content", _("Content and plans")),
+    ("criteria", _("Criteria and questions")),
+    ("budget", _("Budget")),
+    ("costs", _("Costs and gains")),
+    ("review", _("Review and submit")),
+]
+STEP_KEYS = [key for key, _title in STEPS]
+
+
+# --- permissions -------------------------------------------------------------------------------
+
+
+def is_applicant_of(user, application: Application) -> bool:
+    """The responsible applicant or an accepted co-applicant."""
+    if not user.is_authenticated:
+        return False
+    return application.owner_id == user.pk or user.has_perm(COAPPLY, application)
+
+
+def can_view(user, application: Application) -> bool:
+    return is_applicant_of(user, application) or has_role(
+        user, application.community, Role.SECRETARIAT
+    )
+
+
+def can_edit_step(user, application: Application, step: str) -> bool:
+    """Applicants edit a draft; after the secretariat asks for more information, only the steps
+    it named."""
+    if not is_applicant_of(user, application):
+        return False
+    if application.status == Application.Status.DRAFT:
+        return True
+    if application.status == Application.Status.MORE_INFO:
+        return step in application.more_info_steps or step == "review"
+    return False
+
+
+def can_screen(user, application: Application) -> bool:
+    return has_role(user, application.community, Role.SECRETARIAT)
+
+
+def can_withdraw(user, application: Application) -> bool:
+    return application.owner_id == user.pk and application.status in (
+        Application.Status.DRAFT,
+        Application.Status.SUBMITTED,
+        Application.Status.MORE_INFO,
+        Application.Status.COMPLETE,
+    )
+
+
+# --- the deadline ------------------------------------------------------------------------------
+
+
+def round_accepts_submissions(round_: Round, moment: dt.datetime | None = None) -> bool:
+    """Open from ``opens_at`` up to, not including, ``closes_at`` (both stored in UTC, entered
+    and shown in Europe/Oslo time)."""
+    return round_.status_at(moment or timezone.now()) == Round.Status.OPEN
+
+
+# --- completeness ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Missing:
+    step: str
+    field: str
+    message: str
+
+
+@dataclass(frozen=True)
+class BudgetTotals:
+    requested: Decimal
+    own_contribution: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.requested + self.own_contribution
+
+
+def budget_totals(application: Application) -> BudgetTotals:
+    sums = application.budget_lines.aggregate(
+        requested=Sum("requested_amount"), own=Sum("own_contribution")
+    )
+    cents = Decimal("0.01")  # SQLite sums lose the scale PostgreSQL keeps
+    return BudgetTotals(
+        Decimal(sums["requested"] or 0).quantize(cents), Decimal(sums["own"] or 0).quantize(cents)
+    )
+
+
+def parties(application: Application) -> list[Organisation]:
+    """The responsible organisation first, then the partners."""
+    partners = list(application.partners.all())
+    if application.responsible_organisation is None:
+        return partners
+    return [application.responsible_organisation] + [
+        p for p in partners if p.pk != application.responsible_organisation_id
+    ]
+
+
+def application_missing(application: Application) -> list[Missing]:
+    """Everything that stops ``application`` from being submitted, per step, in form order."""
+    scheme = application.round.scheme
+    missing: list[Missing] = []
+
+    def need(step: str, field: str, message) -> None:
+        missing.append(Missing(step, field, str(message)))
+
+    # The measure
+    for field, label in (
+        ("title", _("Give the application a title.")),
+        ("summary", _("Write a short summary.")),
+        ("description", _("Describe the measure.")),
+    ):
+        if not getattr(application, field).strip():
+            need("basics", field, label)
+    if application.period_start is None or application.period_end is None:
+        need("basics", "period_start", _("Give the period the measure runs (start and end)."))
+    elif application.period_end < application.period_start:
+        need("basics", "period_end", _("The period must end after it starts."))
+
+    # Parties and agreement
+    all_parties = parties(application)
+    if application.responsible_organisation is None:
+        need("parties", "responsible_organisation", _("Choose the responsible organisation."))
+    kinds = {p.kind for p in all_parties}
+    if scheme.requires_municipality_partner and Organisation.Kind.MUNICIPALITY not in kinds:
+        need("parties", "partners", _("At least one municipality must take part."))
+    if scheme.requires_hospital_partner and not kinds & {
+        Organisation.Kind.HOSPITAL_TRUST,
+        Organisation.Kind.HOSPITAL_UNIT,
+    }:
+        need("parties", "partners", _("The hospital trust or one of its units must take part."))
+    if (
+        scheme.requires_documented_agreement
+        and not application.documents.filter(kind=Document.Kind.AGREEMENT).exists()
+    ):
+        need("parties", "agreement", _("Upload the documented agreement between the parties."))
+    if scheme.requires_anchoring and not (
+        application.anchoring_name.strip() and application.anchoring_title.strip()
+    ):
+        need(
+            "parties",
+            "anchoring_name",
+            _("Name the leader the application is anchored with, and their title."),
+        )
+
+    # Content
+    if not application.priority_areas.exists():
+        need("content", "priority_areas", _("Choose at least one priority area."))
+    for field, label in (
+        ("method", _("Describe the method.")),
+        ("user_involvement", _("Describe the user involvement.")),
+        ("implementation_plan", _("Give the implementation plan.")),
+        ("evaluation_plan", _("Give the evaluation plan.")),
+        ("expected_benefit", _("Describe the expected benefit.")),
+    ):
+        if not getattr(application, field).strip():
+            need("content", field, label)
+
+    # Criteria and questions
+    answers = {a.criterion_id: a.text.strip() for a in application.criterion_answers.all()}
+    criteria = list(scheme.criteria.all())
+    for criterion in criteria:
+        if criterion.kind == Criterion.Kind.SCORED and not answers.get(criterion.pk):
+            need(
+                "criteria",
+                f"criterion_{criterion.pk}",
+                _("Explain how the measure meets “%(criterion)s”.")
+                % {"criterion": criterion.title},
+            )
+    checks = [c for c in criteria if c.kind == Criterion.Kind.CHECK]
+    if checks and scheme.min_checks_met:
+        met = sum(1 for c in checks if answers.get(c.pk))
+        if met < scheme.min_checks_met:
+            need(
+                "criteria",
+                f"criterion_{checks[0].pk}",
+                _("Explain how the measure meets at least %(count)s of the criteria.")
+                % {"count": scheme.min_checks_met},
+            )
+    question_answers = {a.question_id: a for a in application.question_answers.all()}
+    for question in scheme.questions.all():
+        answer = question_answers.get(question.pk)
+        answered = answer is not None and (answer.text.strip() or answer.yes is not None)
+        if question.required and not answered:
+            need(
+                "criteria",
+                f"question_{question.pk}",
+                _("Answer the question “%(question)s”.") % {"question": question.text},
+            )
+
+    # Budget
+    totals = budget_totals(application)
+    if not application.budget_lines.exists():
+        need("budget", "budget", _("Add at least one budget line."))
+    elif totals.requested <= 0:
+        need("budget", "budget", _("The budget must ask for an amount from the grant."))
+    max_amount = application.round.max_amount
+    if max_amount is not None and totals.requested > max_amount:
+        need(
+            "budget",
+            "budget",
+            _(
+                "The amount requested (%(requested)s kr) is more than the "
+                "round's maximum of %(maximum)s kr."
+            )
+            % {
+                "requested": f"{totals.requested:,.0f}".replace(",", " "),
+                "maximum": f"{max_amount:,.0f}".replace(",", " "),
+            },
+        )
+    return missing
+
+
+def application_warnings(application: Application) -> list[str]:
+    """Not errors, but what the applicant should know before submitting."""
+    warnings = []
+    scheme = application.round.scheme
+    own = budget_totals(application).own_contribution
+    if scheme.requires_own_contribution and application.budget_lines.exists() and own <= 0:
+        warnings.append(
+            str(
+                _(
+                    "The budget shows no own contribution. The grant is part-financing: the "
+                    "parties are expected to contribute staff, money, purchases or equipment "
+                    "themselves."
+                )
+            )
+        )
+    return warnings

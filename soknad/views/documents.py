@@ -1,0 +1,53 @@
+"""Files of an application: the PDF of a submission and the uploaded documents.
+
+Both are served only through these views, to the people ``rules.can_view`` allows (the
+applicants and the community's secretariat); anyone else, and any object of another application
+or community, gets the same 404. Neither may be cached by a shared cache.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils.http import content_disposition_header
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+
+from .. import pdf
+from .common import application_or_404
+
+
+@require_safe
+@login_required
+@never_cache
+def submission_pdf(request, community: str, application: int, number: int) -> HttpResponse:
+    """Submission ``number`` of the application exactly as it was sent, as PDF."""
+    application_ = application_or_404(request, application)
+    submission = get_object_or_404(application_.submissions.all(), number=number)
+    response = HttpResponse(pdf.submission_pdf(submission), content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=f"soknad-{application_.pk}-{number}.pdf"
+    )
+    return response
+
+
+@require_safe
+@login_required
+@never_cache
+def document_download(request, community: str, application: int, document: int) -> FileResponse:
+    """An uploaded document, looked up through its own application only."""
+    application_ = application_or_404(request, application)
+    document_ = get_object_or_404(application_.documents.all(), pk=document)
+    try:
+        file = document_.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    # SecurityMiddleware adds X-Content-Type-Options: nosniff, so the browser keeps the type
+    # detected at upload and never sniffs the file as something it would run.
+    return FileResponse(
+        file,
+        as_attachment=True,
+        filename=document_.original_name,
+        content_type=document_.content_type,
+    )
