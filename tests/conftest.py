@@ -5,6 +5,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pytest
+from django.utils import translation
 from django_scopes import scopes_disabled
 
 from tilskot.models import Community, Round, User
@@ -20,6 +21,14 @@ from .factories import (
     SchemeFactory,
     UserFactory,
 )
+
+
+@pytest.fixture(autouse=True)
+def _english_outside_requests():
+    """Code a test calls directly (services, validators) speaks English unless the test says
+    otherwise; every request still chooses its own language in LanguageMiddleware."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)

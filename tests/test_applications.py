@@ -395,3 +395,23 @@ class TestRulesFromData:
             app.round.save()
             app = Application.objects.get(pk=app.pk)
             assert [m.field for m in application_missing(app)] == ["budget"]
+
+
+def test_owner_withdraws_from_the_case_page_and_the_log_says_so(world, client):
+    app = complete_application(world)
+    client.force_login(world.kari)
+    case = client.get(app.get_absolute_url())
+    assert case.context["can_withdraw"]
+    url = reverse("soknad:withdraw", kwargs={"community": "ostfold", "application": app.pk})
+    assert client.post(url, {"reason": "Ikkje finansiering"}).status_code == 302
+    with scope(community=world.ostfold):
+        app.refresh_from_db()
+        change = app.status_changes.get()
+    assert app.status == Application.Status.WITHDRAWN
+    assert (change.from_status, change.to_status, change.by, change.message) == (
+        "draft",
+        "withdrawn",
+        world.kari,
+        "Ikkje finansiering",
+    )
+    assert not client.get(app.get_absolute_url()).context["can_withdraw"]

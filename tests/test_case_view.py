@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 from django_scopes import scope, scopes_disabled
 from guardian.shortcuts import assign_perm
 
@@ -211,9 +212,11 @@ class TestTheApplicantSeesWhatIsMissing:
             draft = ApplicationFactory(round=world.bergen_round, summary="")
         client.force_login(draft.owner)
         response = client.get(case_url(draft))
-        with scope(community=world.bergen):
+        # The page is in Bergen's nynorsk, so the expected messages are too.
+        with scope(community=world.bergen), translation.override("nn"):
             expected = [(m.step, m.message) for m in rules.application_missing(draft)]
         assert [(m.step, m.message) for m in response.context["missing"]] == expected
+        assert expected[0] == ("basics", "Skriv eit kort samandrag.")
         assert all(m.editable for m in response.context["missing"])
         summary_step = reverse(
             "soknad:step",

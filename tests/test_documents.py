@@ -53,8 +53,9 @@ def document_url(application, document) -> str:
 
 def download(client, url: str) -> tuple[int, bytes, dict]:
     response = client.get(url)
+    # Reading the stream to the end closes the file (response.close() would also close the
+    # test's database connection on PostgreSQL).
     content = b"".join(response.streaming_content) if response.streaming else response.content
-    response.close()
     return response.status_code, content, response.headers
 
 

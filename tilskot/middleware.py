@@ -76,14 +76,11 @@ class LanguageMiddleware:
             language = request.community.language
         else:
             language = settings.LANGUAGE_CODE
-        translation.activate(language)
         request.LANGUAGE_CODE = language
-        try:
+        # override() puts back whatever was active before, so nothing rendered outside this
+        # middleware (e.g. the 404 for an unknown community) inherits this request's language.
+        with translation.override(language):
             response = self.get_response(request)
-        finally:
-            # Leave the thread in the default language, so that nothing rendered outside this
-            # middleware (e.g. the 404 for an unknown community) inherits another request's.
-            translation.deactivate()
         patch_vary_headers(response, ("Cookie",))
         response.headers.setdefault("Content-Language", language)
         return response

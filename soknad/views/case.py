@@ -265,6 +265,7 @@ def case_context(
         "is_applicant": is_applicant,
         "can_screen": can_screen,
         "edit_step": editable_steps[0] if editable_steps else "",
+        "can_withdraw": rules.can_withdraw(user, application),
         "missing": missing,
         "warnings": warnings,
         "more_info_step_titles": [

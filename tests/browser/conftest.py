@@ -82,3 +82,26 @@ def browse(page, live_server, axe_audit):
         return page
 
     return go
+
+
+@pytest.fixture
+def another_browser(page):
+    """Opens another person's browser (own cookies), checked by axe like ``browse``; closed
+    at the end of the test so no connection to the live server is left open."""
+    contexts, audits = [], []
+
+    def open_browser():
+        context = page.context.browser.new_context()
+        contexts.append(context)
+        other = context.new_page()
+        audit = AxeAudit(other)
+        other.on("load", audit)
+        audits.append(audit)
+        return other
+
+    yield open_browser
+    for context in contexts:
+        context.close()
+    for audit in audits:
+        assert audit.checked, "axe never ran in the other browser"
+        assert not audit.violations, "accessibility violations:\n" + "\n".join(audit.violations)
