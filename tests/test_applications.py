@@ -415,3 +415,44 @@ def test_owner_withdraws_from_the_case_page_and_the_log_says_so(world, client):
         "Ikkje finansiering",
     )
     assert not client.get(app.get_absolute_url()).context["can_withdraw"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_submissions_make_one(world):
+    """Two tabs clicking "submit" at the same moment: the row lock lets one through; the other
+    finds the application submitted and gets the same submission back."""
+    import threading
+
+    from django.db import connection, connections
+
+    app = complete_application(world)
+    barrier = threading.Barrier(2)
+    results, errors = [], []
+
+    def click():
+        try:
+            barrier.wait()
+            with scope(community=world.ostfold):
+                results.append(services.application_submit(application=app, user=world.kari).pk)
+        except Exception as error:  # reported below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    if connection.vendor == "sqlite":
+        # SQLite's in-memory test database is not shared between threads: click in turn.
+        click_threads = []
+        with scope(community=world.ostfold):
+            for _ in range(2):
+                results.append(services.application_submit(application=app, user=world.kari).pk)
+    else:
+        click_threads = [threading.Thread(target=click) for _ in range(2)]
+    for thread in click_threads:
+        thread.start()
+    for thread in click_threads:
+        thread.join(timeout=30)
+    assert errors == []
+    assert len(results) == 2
+    assert len(set(results)) == 1
+    with scopes_disabled():
+        assert Submission.objects.filter(application=app).count() == 1
