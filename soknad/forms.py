@@ -103,30 +103,8 @@ class ContentForm(forms.ModelForm):
 
     class Meta:
         model = Application
-        fields = [
-            "priority_areas",
-            "method",
-            "user_involvement",
-            "implementation_plan",
-            "evaluation_plan",
-            "expected_benefit",
-            "transfer_value",
-            "other_funding",
-        ]
-        widgets = {
-            **{
-                name: forms.Textarea(attrs=TEXTAREA)
-                for name in (
-                    "method",
-                    "user_involvement",
-                    "implementation_plan",
-                    "evaluation_plan",
-                    "expected_benefit",
-                    "transfer_value",
-                    "other_funding",
-                )
-            },
-        }
+        fields = ["priority_areas", *Application.TEXT_FIELDS]
+        widgets = {name: forms.Textarea(attrs=TEXTAREA) for name in Application.TEXT_FIELDS}
 
     def __init__(self, *args, scheme, **kwargs):
         super().__init__(*args, **kwargs)

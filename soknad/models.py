@@ -56,6 +56,17 @@ class Affiliation(models.Model):
 
 
 class Application(models.Model):
+    # The free-text parts of the content step, in form order (form, snapshot and PDF use it).
+    TEXT_FIELDS = (
+        "method",
+        "user_involvement",
+        "implementation_plan",
+        "evaluation_plan",
+        "expected_benefit",
+        "transfer_value",
+        "other_funding",
+    )
+
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         SUBMITTED = "submitted", _("Submitted")

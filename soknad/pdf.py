@@ -20,15 +20,6 @@ from .models import Application, Submission
 STYLESHEET = settings.BASE_DIR / "static" / "css" / "pdf.css"
 
 # The snapshot's free texts, in form order, labelled with the application form's own words.
-TEXT_FIELDS = (
-    "method",
-    "user_involvement",
-    "implementation_plan",
-    "evaluation_plan",
-    "expected_benefit",
-    "transfer_value",
-    "other_funding",
-)
 
 
 @cache
@@ -79,7 +70,9 @@ def submission_context(submission: Submission) -> dict:
     # As on the case page (rules.parties): the responsible organisation is not repeated as a
     # partner.
     partners = [_organisation(p) for p in snapshot.get("partners", []) if p != responsible]
-    labels = {f: capfirst(Application._meta.get_field(f).verbose_name) for f in TEXT_FIELDS}
+    labels = {
+        f: capfirst(Application._meta.get_field(f).verbose_name) for f in Application.TEXT_FIELDS
+    }
     return {
         "snapshot": snapshot,
         "number": submission.number,
@@ -90,7 +83,7 @@ def submission_context(submission: Submission) -> dict:
         "responsible_organisation": _organisation(responsible),
         "partners": partners,
         # Every text in form order, then any the snapshot holds that this code does not know.
-        "texts": [(labels[f], texts[f]) for f in TEXT_FIELDS if f in texts]
+        "texts": [(labels[f], texts[f]) for f in Application.TEXT_FIELDS if f in texts]
         + [(capfirst(f.replace("_", " ")), v) for f, v in texts.items() if f not in labels],
     }
 

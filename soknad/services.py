@@ -265,18 +265,7 @@ def snapshot(application: Application) -> dict:
         "anchoring": {"name": application.anchoring_name, "title": application.anchoring_title},
         "patient_responsibility": application.patient_responsibility,
         "priority_areas": [p.name for p in application.priority_areas.all()],
-        "texts": {
-            field: getattr(application, field)
-            for field in (
-                "method",
-                "user_involvement",
-                "implementation_plan",
-                "evaluation_plan",
-                "expected_benefit",
-                "transfer_value",
-                "other_funding",
-            )
-        },
+        "texts": {field: getattr(application, field) for field in Application.TEXT_FIELDS},
         "criteria": [
             {"title": c.title, "kind": c.kind, "answer": criteria.get(c.pk, "")}
             for c in scheme.criteria.all()
