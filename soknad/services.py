@@ -5,17 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm
 
-from tilskot.models import Organisation, Round, User
+from tilskot.messaging import notify
+from tilskot.models import Notification, Organisation, Round, User
 from tilskot.roles import Role
 from tilskot.services import role_grant
 
@@ -84,34 +82,34 @@ def _set_status(
     return change
 
 
-def _mail(*, to: list[str], template: str, application: Application, **context) -> None:
-    """Render an e-mail in the community's language and send it after the transaction commits."""
-    community = application.community
-    url = reverse(
-        "soknad:application", kwargs={"community": community.slug, "application": application.pk}
+def _notify(
+    *, kind: str, key: str, recipients, template: str, application: Application, **context
+) -> None:
+    """Record the message for each recipient and send it after commit (tilskot.messaging)."""
+    notify(
+        community=application.community,
+        kind=kind,
+        key=key,
+        recipients=recipients,
+        template=f"soknad/emails/{template}",
+        context={"application": application, **context},
+        url=application.get_absolute_url(),
     )
-    with translation.override(community.language):
-        subject = render_to_string(
-            f"soknad/emails/{template}_subject.txt", {"application": application, **context}
-        ).strip()
-        body = render_to_string(
-            f"soknad/emails/{template}.txt",
-            {
-                "application": application,
-                "url": f"{settings.SITE_URL}{url}",
-                "site_url": settings.SITE_URL,
-                "community": community,
-                **context,
-            },
+
+
+def applicant_users(application: Application) -> list[User]:
+    """The responsible applicant and every co-applicant who has accepted."""
+    accepted = [
+        i.accepted_by
+        for i in application.invitations.filter(accepted_by__isnull=False).select_related(
+            "accepted_by"
         )
-    transaction.on_commit(lambda: send_mail(subject, body, None, to))
+    ]
+    return list(dict.fromkeys([application.owner, *accepted]))
 
 
 def applicant_emails(application: Application) -> list[str]:
-    accepted = application.invitations.filter(accepted_by__isnull=False).values_list(
-        "accepted_by__email", flat=True
-    )
-    return sorted({application.owner.email, *accepted})
+    return sorted(user.email for user in applicant_users(application))
 
 
 # --- drafts ------------------------------------------------------------------------------------
@@ -208,8 +206,10 @@ def invitation_create(*, application: Application, by: User, email: str) -> Invi
     accept_url = reverse(
         "soknad:invitation", kwargs={"community": community.slug, "token": invitation.token}
     )
-    _mail(
-        to=[invitation.email],
+    _notify(
+        kind=Notification.Kind.INVITATION,
+        key=f"invitation:{invitation.pk}",
+        recipients=[invitation.email],
         template="invitation",
         application=application,
         invitation=invitation,
@@ -354,8 +354,10 @@ def application_submit(
     )
     application.more_info_steps = []
     application.save(update_fields=["more_info_steps"])
-    _mail(
-        to=applicant_emails(application),
+    _notify(
+        kind=Notification.Kind.RECEIPT,
+        key=f"receipt:{submission.pk}",
+        recipients=applicant_users(application),
         template="receipt",
         application=application,
         submission=submission,
@@ -401,9 +403,13 @@ def application_request_more_info(
     application.more_info_request = message
     application.more_info_steps = steps
     application.save(update_fields=["more_info_request", "more_info_steps"])
-    _set_status(application, to=Status.MORE_INFO, by=by, message=message, at=timezone.now())
-    _mail(
-        to=applicant_emails(application),
+    change = _set_status(
+        application, to=Status.MORE_INFO, by=by, message=message, at=timezone.now()
+    )
+    _notify(
+        kind=Notification.Kind.MORE_INFO,
+        key=f"more-info:{change.pk}",
+        recipients=applicant_users(application),
         template="more_info",
         application=application,
         message=message,
@@ -418,8 +424,10 @@ def application_reject_formally(*, application: Application, by: User, reason: s
     if not reason.strip():
         raise ValidationError(_("Give the reason for the rejection."))
     _set_status(application, to=Status.REJECTED, by=by, message=reason, at=timezone.now())
-    _mail(
-        to=applicant_emails(application),
+    _notify(
+        kind=Notification.Kind.REJECTED,
+        key=f"rejected:{application.pk}",
+        recipients=applicant_users(application),
         template="rejected",
         application=application,
         reason=reason,

@@ -8,6 +8,7 @@ import pytest
 from django.utils import translation
 from django_scopes import scopes_disabled
 
+from tilskot.celery import app as celery_app
 from tilskot.models import Community, Round, User
 from tilskot.roles import Role
 from tilskot.services import community_role_groups_ensure, role_grant
@@ -21,6 +22,16 @@ from .factories import (
     SchemeFactory,
     UserFactory,
 )
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager():
+    """Tasks run in-process in tests, whichever broker is configured; the test with a real
+    worker (test_reminders.py) turns this off for itself."""
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
 
 
 @pytest.fixture(autouse=True)

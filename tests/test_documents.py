@@ -12,7 +12,8 @@ from django.utils.translation import gettext
 from django_scopes import scope, scopes_disabled
 
 from soknad.models import Invitation
-from soknad.services import _mail
+from soknad.services import _notify
+from tilskot.models import Notification
 from tilskot.roles import Role
 from tilskot.services import role_grant
 
@@ -140,9 +141,18 @@ def case_url(application) -> str:
 def send(mailoutbox, capture, application, template, **context):
     """Send one e-mail the way the services do, while someone else's language is active."""
     with translation.override("en"), scope(community=application.community), capture(execute=True):
-        _mail(to=["soker@tilskot.test"], template=template, application=application, **context)
+        _notify(
+            kind=Notification.Kind.RECEIPT,
+            key=f"test:{template}",
+            recipients=["soker@tilskot.test"],
+            template=template,
+            application=application,
+            **context,
+        )
     [mail] = mailoutbox
     assert mail.to == ["soker@tilskot.test"]
+    # Plain text and HTML alike.
+    assert [mimetype for _content, mimetype in mail.alternatives] == ["text/html"]
     return mail
 
 

@@ -30,7 +30,8 @@ from .factories import (
 
 TENANT_APPS = ("tilskot", "soknad", "komite", "utbetaling", "rapport")
 # Not tenant-owned: the tenant itself and the people (who can hold roles in many communities).
-UNSCOPED_MODELS = {"tilskot.User", "tilskot.Community"}
+# A notification preference is a person's own setting, the same in every community.
+UNSCOPED_MODELS = {"tilskot.User", "tilskot.Community", "tilskot.NotificationPreference"}
 
 # The walk requests as this superuser; objects "of the requester" (an application) are theirs.
 WALKER = "admin@tilskot.test"

@@ -6,7 +6,8 @@ from django.db import transaction
 from django_scopes import scopes_disabled
 from guardian.shortcuts import assign_perm
 
-from .models import Community, CommunityRoleGroup, User
+from .models import Community, CommunityRoleGroup, NotificationPreference, User
+from .models.notifications import OPTIONAL_KINDS
 from .roles import ADMIN_PERMISSIONS, Role
 
 
@@ -50,3 +51,13 @@ def role_revoke(*, user: User, community: Community, role: Role) -> None:
         link = CommunityRoleGroup.objects.filter(community=community, role=role).first()
     if link is not None:
         user.groups.remove(link.group)
+
+
+def notification_preferences_set(*, user: User, enabled: dict[str, bool]) -> None:
+    """Turn optional kinds of notification on or off for ``user`` (legal notices stay on)."""
+    for kind, on in enabled.items():
+        if kind not in OPTIONAL_KINDS:
+            raise ValueError(f"{kind} cannot be turned off")
+        NotificationPreference.objects.update_or_create(
+            user=user, kind=kind, defaults={"enabled": on}
+        )

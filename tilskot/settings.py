@@ -173,11 +173,21 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or "memory://"
 CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL == "memory://"
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
+# Results (and progress of long tasks) are kept in the broker's Redis unless set otherwise.
+CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or (
+    None if CELERY_TASK_ALWAYS_EAGER else CELERY_BROKER_URL
+)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Celery beat: the reminder scan (tilskot.reminders) every quarter of an hour. Without a broker,
+# `manage.py send_reminders` runs the same scan.
+CELERY_BEAT_SCHEDULE = {
+    "scan-reminders": {"task": "tilskot.scan_reminders", "schedule": 15 * 60},
+}
+# A failed e-mail is tried again after 1, 2, 4, 8 ... times this many seconds.
+NOTIFICATION_RETRY_SECONDS = env.int("NOTIFICATION_RETRY_SECONDS", default=60)
 
 # --- Security ---------------------------------------------------------------------------------
 # Off in development (plain http on 127.0.0.1); on whenever DEBUG is off, so that

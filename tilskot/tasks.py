@@ -21,7 +21,9 @@ def community_task(*task_args, **task_options):
     """
 
     def decorator(func):
-        @shared_task(*task_args, name=f"{func.__module__}.{func.__name__}", **task_options)
+        task_options.setdefault("name", f"{func.__module__}.{func.__name__}")
+
+        @shared_task(*task_args, **task_options)
         @functools.wraps(func)
         def run(community_id: int, *args, **kwargs):
             community = Community.objects.get(pk=community_id)

@@ -14,6 +14,7 @@ community_patterns = [
     path("", views.CommunityView.as_view(), name="community"),
     path("runde/<int:round>/", views.RoundView.as_view(), name="round"),
     path("sekretariat/", views.SecretariatView.as_view(), name="secretariat"),
+    path("varsler/", views.NotificationsView.as_view(), name="notifications"),
     path("", include("soknad.urls")),
     *profile_patterns,
 ]

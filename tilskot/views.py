@@ -1,14 +1,19 @@
 """Public pages of Tilskot and of each community, and the secretariat's overview."""
 
-from django.contrib.auth.mixins import AccessMixin
+from django.contrib import messages
+from django.contrib.auth.mixins import AccessMixin, LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import Http404, JsonResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
-from .models import CommitteeSeat, Organisation
+from .models import CommitteeSeat, Notification, NotificationPreference, Organisation
+from .models.notifications import OPTIONAL_KINDS
 from .roles import Role, has_role
 from .selectors import SchemeOverview, communities_list, community_overview, round_get
+from .services import notification_preferences_set
 
 
 class CommunityRoleRequiredMixin(AccessMixin):
@@ -87,8 +92,42 @@ class SecretariatView(CommunityRoleRequiredMixin, CommunityPageView):
         return super().get_context_data(
             schemes=community_overview(),
             organisation_count=Organisation.objects.count(),
+            failed_notifications=Notification.objects.filter(
+                status=Notification.Status.FAILED
+            ).order_by("next_attempt_at")[:50],
             **kwargs,
         )
+
+
+class NotificationsView(LoginRequiredMixin, CommunityPageView):
+    """What Tilskot has sent this person in this community, and the optional kinds they can
+    turn off (legal notices such as a decision are always sent)."""
+
+    template_name = "tilskot/notifications.html"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        disabled = set(
+            NotificationPreference.objects.filter(user=user, enabled=False).values_list(
+                "kind", flat=True
+            )
+        )
+        return super().get_context_data(
+            notifications=Notification.objects.filter(recipient=user)[:100],
+            optional_kinds=[
+                (kind, Notification.Kind(kind).label, kind not in disabled)
+                for kind in sorted(OPTIONAL_KINDS)
+            ],
+            **kwargs,
+        )
+
+    def post(self, request, *args, **kwargs):
+        chosen = set(request.POST.getlist("enabled"))
+        notification_preferences_set(
+            user=request.user, enabled={kind: kind in chosen for kind in OPTIONAL_KINDS}
+        )
+        messages.success(request, _("Your choices are saved."))
+        return redirect("notifications", community=request.community.slug)
 
 
 def health(request):

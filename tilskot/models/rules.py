@@ -24,8 +24,8 @@ from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 from simple_history.models import HistoricalRecords
 
-from .roles import Role
-from .validators import (
+from ..roles import Role
+from ..validators import (
     validate_community_slug,
     validate_municipality_number,
     validate_org_number,
@@ -71,6 +71,10 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.email
+
+
+def default_reminder_days() -> list[int]:
+    return [14, 3, 1]
 
 
 class Community(models.Model):
@@ -123,6 +127,11 @@ class Community(models.Model):
     )
     website = models.URLField(_("website"), blank=True)
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    reminder_days = models.JSONField(
+        _("reminders, days before a deadline"),
+        default=default_reminder_days,
+        help_text=_("When reminders are sent before a deadline, in days, e.g. [14, 3, 1]."),
+    )
 
     history = HistoricalRecords()
 
@@ -137,6 +146,13 @@ class Community(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("community", kwargs={"community": self.slug})
+
+    def clean(self) -> None:
+        days = self.reminder_days
+        if not isinstance(days, list) or not all(isinstance(d, int) and d > 0 for d in days):
+            raise ValidationError(
+                {"reminder_days": _("Give whole numbers of days above 0, e.g. [14, 3, 1].")}
+            )
 
     @property
     def decides_in_two_stages(self) -> bool:
