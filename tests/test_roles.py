@@ -59,3 +59,11 @@ def test_secretariat_link_shown_only_to_the_secretariat(client, world):
     assert 'href="/bergen/sekretariat/"' in client.get("/bergen/").text
     client.force_login(world.kari)
     assert 'href="/bergen/sekretariat/"' not in client.get("/bergen/").text
+
+
+def test_roles_are_looked_up_once_per_request_user(world, django_assert_num_queries):
+    # Two queries (the user's and the groups' object permissions), then from the cache.
+    with django_assert_num_queries(2):
+        for _ in range(3):
+            assert has_role(world.sigrid, world.bergen, Role.SECRETARIAT)
+            assert roles_of(world.sigrid, world.bergen) == {Role.SECRETARIAT}

@@ -259,7 +259,7 @@ class TestTable:
         queries = assert_queries_do_not_grow(
             lambda: client.get(table_url(world.bergen_round)), grow, sizes=(10, 1000)
         )
-        assert queries == 19
+        assert queries == 13
 
 
 # --- export ------------------------------------------------------------------------------------

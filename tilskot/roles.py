@@ -9,7 +9,7 @@ spells it.
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from guardian.shortcuts import get_perms
+from guardian.core import ObjectPermissionChecker
 
 
 class Role(models.TextChoices):
@@ -52,18 +52,32 @@ ADMIN_PERMISSIONS: dict[Role, tuple[str, ...]] = {
 }
 
 
+CHECKER = "_tilskot_permission_checker"
+
+
+def _codenames(user, community) -> set[str]:
+    """The user's object permissions on ``community``, looked up once per user object (so once
+    per request): guardian's checker caches them. ``forget_roles`` clears it after a change."""
+    checker = user.__dict__.get(CHECKER)
+    if checker is None:
+        checker = user.__dict__[CHECKER] = ObjectPermissionChecker(user)
+    return set(checker.get_perms(community))
+
+
+def forget_roles(user) -> None:
+    user.__dict__.pop(CHECKER, None)
+
+
 def has_role(user, community, role: Role) -> bool:
     """Whether ``user`` holds ``role`` in ``community``."""
-    if not user.is_authenticated or not user.is_active:
-        return False
-    return user.has_perm(role.permission, community)
+    return role in roles_of(user, community)
 
 
 def roles_of(user, community) -> set[Role]:
-    """Every role ``user`` holds in ``community``, in one permission look-up."""
+    """Every role ``user`` holds in ``community``."""
     if not user.is_authenticated or not user.is_active:
         return set()
     if user.is_superuser:
         return set(Role)
-    codenames = set(get_perms(user, community))
+    codenames = _codenames(user, community)
     return {role for role in Role if role.codename in codenames}

@@ -64,6 +64,11 @@ def community_overview(*, moment: dt.datetime | None = None) -> list[SchemeOverv
     return overviews
 
 
+def round_basic(*, pk: int) -> Round | None:
+    """A round of the active community with its scheme, without the scheme's rules."""
+    return Round.objects.select_related("scheme__community").filter(pk=pk).first()
+
+
 def round_get(*, pk: int) -> Round | None:
     """A round of the active community, or None (also for another community's round)."""
     return (

@@ -8,7 +8,7 @@ from guardian.shortcuts import assign_perm
 
 from .models import Community, CommunityRoleGroup, NotificationPreference, User
 from .models.notifications import OPTIONAL_KINDS
-from .roles import ADMIN_PERMISSIONS, Role
+from .roles import ADMIN_PERMISSIONS, Role, forget_roles
 
 
 @transaction.atomic
@@ -40,6 +40,7 @@ def role_grant(*, user: User, community: Community, role: Role) -> None:
     """Give ``user`` the ``role`` in ``community`` (and nowhere else)."""
     group = community_role_groups_ensure(community=community)[role]
     user.groups.add(group)
+    forget_roles(user)
     if role in ADMIN_PERMISSIONS and not user.is_staff:
         user.is_staff = True
         user.save(update_fields=["is_staff"])
@@ -51,6 +52,7 @@ def role_revoke(*, user: User, community: Community, role: Role) -> None:
         link = CommunityRoleGroup.objects.filter(community=community, role=role).first()
     if link is not None:
         user.groups.remove(link.group)
+        forget_roles(user)
 
 
 def notification_preferences_set(*, user: User, enabled: dict[str, bool]) -> None:

@@ -20,7 +20,7 @@ from django.views import View
 from django.views.decorators.http import require_POST
 
 from tilskot.models import Round
-from tilskot.selectors import round_get
+from tilskot.selectors import round_basic
 
 from .. import rules, services
 from ..forms import (
@@ -264,7 +264,7 @@ class StepView(View):
 @login_required
 @require_POST
 def start(request, community, round):
-    round_ = round_get(pk=round)
+    round_ = round_basic(pk=round)
     if round_ is None:
         raise Http404
     try:

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from tilskot.models import Organisation, PriorityArea, Round
 from tilskot.roles import Role
-from tilskot.selectors import round_get
+from tilskot.selectors import round_basic
 from tilskot.views import CommunityPageView, CommunityRoleRequiredMixin
 
 from .. import exports, rules, services
@@ -187,7 +187,7 @@ class ApplicationTableView(CommunityRoleRequiredMixin, CommunityPageView):
     template_name = "soknad/table.html"
 
     def get(self, request, *args, **kwargs):
-        round_ = round_get(pk=self.kwargs["round"])
+        round_ = round_basic(pk=self.kwargs["round"])
         if round_ is None:
             raise Http404
         filters = TableFilterForm(request.GET or None, round_=round_)
