@@ -1,2 +1,116 @@
-# The models of this stage arrive with its issue; every one of them is tenant-owned and gets a
-# django-scopes ScopedManager (tests/test_tenancy.py fails for a model without one).
+"""The committee (komité): who sits on it for a round, and their declarations of conflict of
+interest (habilitet, forvaltningsloven § 6) for each application.
+
+Every model is tenant-owned and scoped through the round. The committee's composition (which
+seats exist and how many) is community data (``tilskot.models.CommitteeSeat``); this app records
+who holds them for a round.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_scopes import ScopedManager
+
+from soknad.models import Application
+from tilskot.models import CommitteeSeat, Organisation, Round
+
+VIA_ROUND = "round__scheme__community"
+
+
+class RoundReview(models.Model):
+    """The committee's work on a round: its scoring deadline, and when the round's complete
+    applications were opened for review."""
+
+    round = models.OneToOneField(Round, on_delete=models.CASCADE, related_name="review")
+    scoring_deadline = models.DateTimeField(
+        _("scoring deadline"), help_text=_("Norwegian time (Europe/Oslo).")
+    )
+    opened_at = models.DateTimeField(_("opened for review"), null=True, blank=True)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = ScopedManager(community=VIA_ROUND)
+
+    class Meta:
+        verbose_name = _("review of a round")
+        verbose_name_plural = _("reviews of rounds")
+
+    def __str__(self) -> str:
+        return str(self.round)
+
+
+class Membership(models.Model):
+    """A person on the committee for a round, in one of the community's seats."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="committee")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="committee_memberships"
+    )
+    seat = models.ForeignKey(
+        CommitteeSeat,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="members",
+        verbose_name=_("seat"),
+    )
+    employer = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("employed by"),
+        help_text=_("Applications where this organisation is a party are flagged for the member."),
+    )
+    appointed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    appointed_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager(community=VIA_ROUND)
+
+    class Meta:
+        verbose_name = _("committee member")
+        verbose_name_plural = _("committee members")
+        ordering = ["seat__order", "user__last_name", "user__first_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "user"], name="one_membership_per_round"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.round})"
+
+
+class ConflictDeclaration(models.Model):
+    """A member's declaration for one application, made before they may see it."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="conflict_declarations"
+    )
+    member = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="declarations")
+    has_conflict = models.BooleanField(_("conflict of interest"))
+    reason = models.TextField(_("reason"), blank=True)
+    flagged = models.BooleanField(
+        _("flagged"),
+        default=False,
+        help_text=_("The member works for a party of the application, so the system flagged it."),
+    )
+    declared_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager(community="application__round__scheme__community")
+
+    class Meta:
+        verbose_name = _("conflict of interest declaration")
+        verbose_name_plural = _("conflict of interest declarations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "member"], name="one_declaration_per_member"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member.user}: {self.application} ({self.has_conflict})"

@@ -16,6 +16,7 @@ from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver
 from django_scopes import ScopeError, scope, scopes_disabled
 
+from komite.models import ConflictDeclaration, Membership, RoundReview
 from soknad.models import Application, Invitation
 from tilskot.models import Community, Round
 
@@ -75,6 +76,30 @@ DEPENDENT_FACTORIES: dict[str, Callable[[Community, dict[str, int]], int]] = {
         ).token
     ),
 }
+
+
+def _walker_reviews(community: Community, made: dict) -> None:
+    """Make the walker a committee member of the round in the URL (or the application's round),
+    with the round open for review, the application complete and no conflict declared."""
+    walker = UserFactory(email=WALKER)
+    application = Application.objects.filter(pk=made.get("application")).first()
+    round_ = application.round if application else Round.objects.get(pk=made["round"])
+    member, _ = Membership.objects.get_or_create(
+        round=round_, user=walker, defaults={"appointed_by": walker}
+    )
+    RoundReview.objects.update_or_create(
+        round=round_, defaults={"scoring_deadline": round_.closes_at, "opened_at": round_.opens_at}
+    )
+    if application is not None:
+        application.status = Application.Status.COMPLETE
+        application.save()
+        ConflictDeclaration.objects.get_or_create(
+            application=application, member=member, defaults={"has_conflict": False}
+        )
+
+
+# Member-only pages: what makes "the walker's own object" theirs (route fragment → setup).
+PREPARE_OWN: dict[str, Callable[[Community, dict], None]] = {"komite/": _walker_reviews}
 
 # Named URLs outside any community (the admin and set_language are checked separately).
 NON_TENANT_URLS = {
@@ -180,6 +205,10 @@ def test_foreign_objects_are_404_and_own_objects_are_not(client, world, route, n
         foreign = make_objects(world.ostfold, params)
 
     client.force_login(world.admin)  # a superuser: no role check stands in for the scope
+    with scopes_disabled():
+        for fragment, prepare in PREPARE_OWN.items():
+            if fragment in route and params:
+                prepare(world.bergen, own)
     own_url = build(route, {"community": "bergen", **own})
     status, post_only = respond(client, own_url)
     # A POST-only view, posted without data, may answer with its page or a redirect.

@@ -16,6 +16,7 @@ community_patterns = [
     path("sekretariat/", views.SecretariatView.as_view(), name="secretariat"),
     path("varsler/", views.NotificationsView.as_view(), name="notifications"),
     path("", include("soknad.urls")),
+    path("", include("komite.urls")),
     *profile_patterns,
 ]
 

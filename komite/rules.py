@@ -1,0 +1,56 @@
+"""Who may do what in the committee's work: small named predicates, one place for each rule."""
+
+from __future__ import annotations
+
+from soknad.models import Application
+from soknad.rules import parties
+from tilskot.models import Organisation, Round
+from tilskot.roles import Role, has_role
+
+from .models import ConflictDeclaration, Membership, RoundReview
+
+
+def can_manage_committee(user, round_: Round) -> bool:
+    return has_role(user, round_.scheme.community, Role.SECRETARIAT)
+
+
+def member_of(user, round_: Round) -> Membership | None:
+    if not user.is_authenticated:
+        return None
+    return Membership.objects.filter(round=round_, user=user).select_related("employer").first()
+
+
+def review_is_open(round_: Round) -> bool:
+    try:
+        review = round_.review
+    except RoundReview.DoesNotExist:
+        return False
+    return review.opened_at is not None
+
+
+def _related(a: Organisation, b: Organisation) -> bool:
+    """The same organisation, or a hospital trust and one of its units."""
+    return a.pk == b.pk or a.parent_id == b.pk or b.parent_id == a.pk
+
+
+def employed_by_a_party(member: Membership, application: Application) -> bool:
+    """Flag a member employed by a party of the application (forvaltningsloven § 6)."""
+    if member.employer is None:
+        return False
+    return any(_related(member.employer, party) for party in parties(application))
+
+
+def declaration(member: Membership, application: Application) -> ConflictDeclaration | None:
+    return ConflictDeclaration.objects.filter(member=member, application=application).first()
+
+
+def can_review(user, application: Application) -> bool:
+    """A member may open an application's review only after declaring no conflict for it, and
+    only once the round is open for review and the application is complete."""
+    if application.status != Application.Status.COMPLETE:
+        return False
+    member = member_of(user, application.round)
+    if member is None or not review_is_open(application.round):
+        return False
+    declared = declaration(member, application)
+    return declared is not None and not declared.has_conflict

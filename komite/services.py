@@ -1,0 +1,120 @@
+"""Writes of the committee's work: appointing members, opening a round for review, and the
+members' declarations of conflict of interest. Keyword-only, atomic, checked here."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from soknad.models import Application
+from tilskot.models import CommitteeSeat, Organisation, Round, User
+from tilskot.roles import Role
+from tilskot.services import role_grant, role_revoke
+
+from . import rules
+from .models import ConflictDeclaration, Membership, RoundReview
+
+
+def _require_secretariat(user: User, round_: Round) -> None:
+    if not rules.can_manage_committee(user, round_):
+        raise PermissionDenied
+
+
+@transaction.atomic
+def member_appoint(
+    *,
+    round_: Round,
+    user: User,
+    by: User,
+    seat: CommitteeSeat | None = None,
+    employer: Organisation | None = None,
+) -> Membership:
+    """Put ``user`` on the round's committee; they become a committee member in the community."""
+    _require_secretariat(by, round_)
+    try:
+        with transaction.atomic():
+            member = Membership.objects.create(
+                round=round_, user=user, seat=seat, employer=employer, appointed_by=by
+            )
+    except IntegrityError:
+        raise ValidationError(
+            _("%(person)s is already on the committee for this round.") % {"person": user}
+        ) from None
+    role_grant(user=user, community=round_.scheme.community, role=Role.COMMITTEE)
+    return member
+
+
+@transaction.atomic
+def member_remove(*, member: Membership, by: User) -> None:
+    round_ = member.round
+    _require_secretariat(by, round_)
+    user = member.user
+    if member.declarations.exists():
+        raise ValidationError(
+            _(
+                "%(person)s has declared on applications; the declarations are part of the "
+                "cases and the member cannot be removed."
+            )
+            % {"person": user}
+        )
+    member.delete()
+    if not Membership.objects.filter(user=user).exists():
+        role_revoke(user=user, community=round_.scheme.community, role=Role.COMMITTEE)
+
+
+@transaction.atomic
+def review_open(*, round_: Round, scoring_deadline: dt.datetime, by: User) -> RoundReview:
+    """Set the scoring deadline and open the round's complete applications for review."""
+    _require_secretariat(by, round_)
+    if scoring_deadline <= timezone.now():
+        raise ValidationError(_("The scoring deadline must be in the future."))
+    review, _created = RoundReview.objects.update_or_create(
+        round=round_, defaults={"scoring_deadline": scoring_deadline}
+    )
+    if review.opened_at is None:
+        review.opened_at = timezone.now()
+        review.opened_by = by
+        review.save(update_fields=["opened_at", "opened_by"])
+    return review
+
+
+@transaction.atomic
+def conflict_declare(
+    *, application: Application, user: User, has_conflict: bool, reason: str = ""
+) -> ConflictDeclaration:
+    """Record a member's declaration for ``application``; it stands once made.
+
+    A conflict needs its reason. A member employed by a party is flagged and must explain why
+    they are nevertheless not disqualified before declaring no conflict.
+    """
+    member = rules.member_of(user, application.round)
+    if member is None or application.status != Application.Status.COMPLETE:
+        raise PermissionDenied
+    if not rules.review_is_open(application.round):
+        raise ValidationError(_("The round is not open for review yet."))
+    flagged = rules.employed_by_a_party(member, application)
+    reason = reason.strip()
+    if has_conflict and not reason:
+        raise ValidationError(_("Give the reason for the conflict of interest."))
+    if flagged and not has_conflict and not reason:
+        raise ValidationError(
+            _(
+                "You work for a party of this application. Explain why you are nevertheless not "
+                "disqualified, or declare a conflict of interest."
+            )
+        )
+    try:
+        with transaction.atomic():
+            return ConflictDeclaration.objects.create(
+                application=application,
+                member=member,
+                has_conflict=has_conflict,
+                reason=reason,
+                flagged=flagged,
+            )
+    except IntegrityError:
+        raise ValidationError(_("You have already declared for this application.")) from None

@@ -1,0 +1,15 @@
+"""The committee's pages, under /<community>/ (see tilskot/urls.py)."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "komite"
+
+urlpatterns = [
+    path("sekretariat/runde/<int:round>/komite/", views.committee, name="committee"),
+    path("komite/", views.mine, name="mine"),
+    path("komite/runde/<int:round>/", views.review, name="review"),
+    path("komite/soknad/<int:application>/habilitet/", views.declare, name="declare"),
+    path("komite/soknad/<int:application>/", views.application, name="application"),
+]

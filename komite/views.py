@@ -1,0 +1,217 @@
+"""The committee's pages: the secretariat appoints the members and opens the round; each member
+declares conflicts of interest and then sees the applications they may review."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from soknad.models import Application
+from soknad.selectors import application_get
+from soknad.views.case import application_content
+from tilskot.selectors import round_basic
+
+from . import rules, services
+from .forms import AppointForm, DeclarationForm, ReviewForm
+from .models import ConflictDeclaration, Membership
+
+
+def _round_or_404(pk: int):
+    round_ = round_basic(pk=pk)
+    if round_ is None:
+        raise Http404
+    return round_
+
+
+@login_required
+def committee(request, community, round):
+    """The secretariat's page for a round's committee (appoint, remove, open for review)."""
+    round_ = _round_or_404(round)
+    if not rules.can_manage_committee(request.user, round_):
+        raise Http404
+    review_open = rules.review_is_open(round_)
+    appoint_form = AppointForm()
+    review_form = ReviewForm(
+        initial={"scoring_deadline": round_.review.scoring_deadline} if review_open else None
+    )
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "appoint":
+                appoint_form = AppointForm(request.POST)
+                if appoint_form.is_valid():
+                    services.member_appoint(
+                        round_=round_,
+                        user=appoint_form.user,
+                        by=request.user,
+                        seat=appoint_form.cleaned_data["seat"],
+                        employer=appoint_form.cleaned_data["employer"],
+                    )
+                    messages.success(request, _("The member is appointed."))
+                    return redirect(request.path)
+            elif action == "remove":
+                member = Membership.objects.filter(
+                    round=round_, pk=request.POST.get("member")
+                ).first()
+                if member is None:
+                    raise Http404
+                services.member_remove(member=member, by=request.user)
+                messages.success(request, _("The member is removed."))
+                return redirect(request.path)
+            elif action == "open":
+                review_form = ReviewForm(request.POST)
+                if review_form.is_valid():
+                    services.review_open(
+                        round_=round_,
+                        by=request.user,
+                        scoring_deadline=review_form.cleaned_data["scoring_deadline"],
+                    )
+                    messages.success(request, _("The complete applications are open for review."))
+                    return redirect(request.path)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+    members = Membership.objects.filter(round=round_).select_related("user", "seat", "employer")
+    return render(
+        request,
+        "komite/committee.html",
+        {
+            "community": request.community,
+            "round": round_,
+            "members": members,
+            "appoint_form": appoint_form,
+            "review_form": review_form,
+            "review_open": review_open,
+        },
+    )
+
+
+@login_required
+def mine(request, community):
+    """The rounds where this person sits on the committee."""
+    memberships = Membership.objects.filter(user=request.user).select_related(
+        "round", "seat", "round__review"
+    )
+    return render(
+        request,
+        "komite/mine.html",
+        {
+            "community": request.community,
+            "memberships": memberships,
+        },
+    )
+
+
+@login_required
+def review(request, community, round):
+    """A member's list of the round's complete applications, with their declarations."""
+    round_ = _round_or_404(round)
+    member = rules.member_of(request.user, round_)
+    if member is None:
+        raise Http404
+    applications = list(
+        Application.objects.filter(round=round_, status=Application.Status.COMPLETE)
+        .select_related("responsible_organisation")
+        .prefetch_related("partners")
+        .order_by("title")
+    )
+    declarations = {d.application_id: d for d in ConflictDeclaration.objects.filter(member=member)}
+    rows = [
+        {
+            "application": a,
+            "declaration": declarations.get(a.pk),
+            "flagged": rules.employed_by_a_party(member, a),
+        }
+        for a in applications
+    ]
+    return render(
+        request,
+        "komite/review.html",
+        {
+            "community": request.community,
+            "round": round_,
+            "member": member,
+            "rows": rows,
+            "review_open": rules.review_is_open(round_),
+        },
+    )
+
+
+@login_required
+def declare(request, community, application):
+    """Declare a conflict of interest (or none) before seeing the application."""
+    app = application_get(pk=application)
+    member = rules.member_of(request.user, app.round) if app else None
+    if app is None or member is None or app.status != Application.Status.COMPLETE:
+        raise Http404
+    existing = rules.declaration(member, app)
+    flagged = rules.employed_by_a_party(member, app)
+    form = DeclarationForm(request.POST or None, initial={"conflict": "yes" if flagged else None})
+    if request.method == "POST" and existing is None and form.is_valid():
+        try:
+            declared = services.conflict_declare(
+                application=app,
+                user=request.user,
+                has_conflict=form.cleaned_data["conflict"] == "yes",
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if declared.has_conflict:
+                messages.info(
+                    request,
+                    _(
+                        "Your conflict of interest is recorded. You take no "
+                        "part in this application."
+                    ),
+                )
+                return redirect(
+                    reverse("komite:review", kwargs={"community": community, "round": app.round_id})
+                )
+            messages.success(request, _("Your declaration is recorded."))
+            return redirect(
+                reverse(
+                    "komite:application", kwargs={"community": community, "application": app.pk}
+                )
+            )
+    return render(
+        request,
+        "komite/declare.html",
+        {
+            "community": request.community,
+            "application": app,
+            "form": form,
+            "existing": existing,
+            "flagged": flagged,
+            "member": member,
+            "error_list": [("", e) for e in form.non_field_errors()]
+            + [
+                (form[f].id_for_label, f"{form[f].label}: {e}")
+                for f in form.errors
+                if f != "__all__"
+                for e in form.errors[f]
+            ],
+        },
+    )
+
+
+@login_required
+def application(request, community, application):
+    """The application, for a member who has declared no conflict for it."""
+    app = application_get(pk=application)
+    if app is None or not rules.can_review(request.user, app):
+        raise Http404
+    return render(
+        request,
+        "komite/application.html",
+        {
+            "community": request.community,
+            "application": app,
+            "content": application_content(app),
+        },
+    )

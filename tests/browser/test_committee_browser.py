@@ -1,0 +1,53 @@
+"""The secretariat appoints a committee member and opens the round; the member, who works for a
+party, is flagged, explains, and then reads the application. axe checks every page."""
+
+import re
+
+import pytest
+from django_scopes import scope
+from playwright.sync_api import expect
+
+from soknad.models import Application
+from tilskot.models import Organisation
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_appoint_open_declare_and_read(browse, live_server, world, another_browser):
+    with scope(community=world.ostfold):
+        trust = Organisation.objects.get(kind="hospital_trust")
+        Application.objects.create(
+            round=world.ostfold_round,
+            owner=world.kari,
+            title="Felles legevakt",
+            responsible_organisation=trust,
+            status=Application.Status.COMPLETE,
+        )
+    page = browse("/konto/logg-inn/?next=/ostfold/sekretariat/")
+    page.locator("#id_username").fill("ola@tilskot.test")
+    page.locator("#id_password").fill("passord-for-test")
+    page.locator("main button[type=submit]").click()
+    page.locator("a[href$='/komite/']").first.click()
+    page.locator("#id_email").fill("per@tilskot.test")
+    page.locator("#id_employer").select_option(label=trust.name)
+    page.locator("form.appoint button").click()
+    expect(page.locator("table.members")).to_contain_text("per@tilskot.test")
+    page.locator("#id_scoring_deadline").fill("2030-01-15T12:00")
+    page.locator("form.open-review button").click()
+    expect(page.locator(".review-state")).to_be_visible()
+
+    member = another_browser()
+    member.goto(f"{live_server.url}/konto/logg-inn/?next=/ostfold/komite/")
+    member.locator("#id_username").fill("per@tilskot.test")
+    member.locator("#id_password").fill("passord-for-test")
+    member.locator("main button[type=submit]").click()
+    member.locator("ul.memberships a").first.click()
+    member.locator("table.review-list a").first.click()
+    expect(member.locator(".flagged")).to_be_visible()
+    member.locator("input[name=conflict][value=no]").check()
+    member.locator("main form button[type=submit]").click()
+    expect(member.locator("#error-summary")).to_be_visible()
+    member.locator("#id_reason").fill("Jeg jobber i en annen klinikk enn den som søker.")
+    member.locator("main form button[type=submit]").click()
+    expect(member).to_have_url(re.compile(r"/ostfold/komite/soknad/\d+/$"))
+    expect(member.get_by_role("heading", level=1)).to_have_text("Felles legevakt")
