@@ -60,3 +60,76 @@ class DeclarationForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Required for a conflict, and when you work for one of the parties."),
     )
+
+
+class AssessmentForm(forms.Form):
+    """One field per criterion of the community (a score on its scale, or met / not met for a
+    check) with a comment, and the overall view."""
+
+    MET = [("", _("Not answered")), ("yes", _("Met")), ("no", _("Not met"))]
+
+    def __init__(self, *args, criteria, assessment=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.criteria = criteria
+        saved = {s.criterion_id: s for s in assessment.scores.all()} if assessment else {}
+        for criterion in criteria:
+            score = saved.get(criterion.pk)
+            if criterion.kind == criterion.Kind.CHECK:
+                initial = (
+                    "" if score is None or score.met is None else ("yes" if score.met else "no")
+                )
+                self.fields[f"met_{criterion.pk}"] = forms.ChoiceField(
+                    label=criterion.title,
+                    choices=self.MET,
+                    required=False,
+                    widget=forms.RadioSelect,
+                    initial=initial,
+                )
+            else:
+                choices = [("", _("Not scored"))] + [
+                    (str(v), str(v)) for v in range(criterion.score_min, criterion.score_max + 1)
+                ]
+                self.fields[f"score_{criterion.pk}"] = forms.TypedChoiceField(
+                    label=criterion.title,
+                    choices=choices,
+                    coerce=int,
+                    empty_value=None,
+                    required=False,
+                    widget=forms.RadioSelect,
+                    initial="" if score is None or score.value is None else str(score.value),
+                )
+            self.fields[f"comment_{criterion.pk}"] = forms.CharField(
+                label=_("Comment on “%(criterion)s”") % {"criterion": criterion.title},
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                initial=score.comment if score else "",
+            )
+        self.fields["overall"] = forms.CharField(
+            label=_("Overall view"),
+            required=False,
+            widget=forms.Textarea(attrs={"rows": 3}),
+            initial=assessment.overall if assessment else "",
+        )
+
+    def by_criterion(self) -> list[tuple[object, list]]:
+        """(criterion, its bound fields) in the community's order, for the template."""
+        return [
+            (
+                c,
+                [
+                    self[n]
+                    for n in (f"met_{c.pk}", f"score_{c.pk}", f"comment_{c.pk}")
+                    if n in self.fields
+                ],
+            )
+            for c in self.criteria
+        ]
+
+    def scores(self) -> dict[int, tuple[int | None, bool | None, str]]:
+        data = self.cleaned_data
+        result = {}
+        for criterion in self.criteria:
+            met = {"yes": True, "no": False}.get(data.get(f"met_{criterion.pk}"))
+            value = data.get(f"score_{criterion.pk}")
+            result[criterion.pk] = (value, met, data.get(f"comment_{criterion.pk}", ""))
+        return result

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
 from soknad.models import Application
-from tilskot.models import CommitteeSeat, Organisation, Round
+from tilskot.models import CommitteeSeat, Criterion, Organisation, Round
 
 VIA_ROUND = "round__scheme__community"
 
@@ -114,3 +114,46 @@ class ConflictDeclaration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member.user}: {self.application} ({self.has_conflict})"
+
+
+class Assessment(models.Model):
+    """One member's assessment of one application: a score (or, for a check, met or not) and a
+    comment per criterion, and an overall view. Counted once submitted."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="assessments"
+    )
+    member = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="assessments")
+    overall = models.TextField(_("overall view"), blank=True)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedManager(community="application__round__scheme__community")
+
+    class Meta:
+        verbose_name = _("assessment")
+        verbose_name_plural = _("assessments")
+        constraints = [
+            models.UniqueConstraint(fields=["application", "member"], name="one_assessment"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member.user}: {self.application}"
+
+
+class Score(models.Model):
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="scores")
+    criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="scores")
+    value = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
+    met = models.BooleanField(_("met"), null=True, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+
+    objects = ScopedManager(community="assessment__application__round__scheme__community")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "criterion"], name="one_score"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.criterion}: {self.value if self.value is not None else self.met}"

@@ -7,7 +7,7 @@ from soknad.rules import parties
 from tilskot.models import Organisation, Round
 from tilskot.roles import Role, has_role
 
-from .models import ConflictDeclaration, Membership, RoundReview
+from .models import Assessment, ConflictDeclaration, Membership, RoundReview
 
 
 def can_manage_committee(user, round_: Round) -> bool:
@@ -54,3 +54,18 @@ def can_review(user, application: Application) -> bool:
         return False
     declared = declaration(member, application)
     return declared is not None and not declared.has_conflict
+
+
+def can_see_scores(user, application: Application) -> bool:
+    """The secretariat always; a member without a conflict once they have submitted their own
+    assessment, or at once where the community does not hide scores until then."""
+    if has_role(user, application.community, Role.SECRETARIAT):
+        return True
+    if not can_review(user, application):
+        return False
+    if not application.community.scores_hidden_until_own:
+        return True
+    member = member_of(user, application.round)
+    return Assessment.objects.filter(
+        application=application, member=member, submitted_at__isnull=False
+    ).exists()

@@ -11,12 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from soknad.models import Application
-from tilskot.models import CommitteeSeat, Organisation, Round, User
+from tilskot.models import CommitteeSeat, Criterion, Organisation, Round, User
 from tilskot.roles import Role
 from tilskot.services import role_grant, role_revoke
 
 from . import rules
-from .models import ConflictDeclaration, Membership, RoundReview
+from .models import Assessment, ConflictDeclaration, Membership, RoundReview, Score
 
 
 def _require_secretariat(user: User, round_: Round) -> None:
@@ -118,3 +118,64 @@ def conflict_declare(
             )
     except IntegrityError:
         raise ValidationError(_("You have already declared for this application.")) from None
+
+
+@transaction.atomic
+def assessment_save(
+    *,
+    application: Application,
+    user: User,
+    scores: dict[int, tuple[int | None, bool | None, str]],
+    overall: str = "",
+    submit: bool = False,
+) -> Assessment:
+    """Save a member's scores for ``application`` (criterion id → score, met, comment).
+
+    Scores must lie on the criterion's scale; a check criterion takes met or not met instead.
+    Submitting needs every criterion answered, and counts the assessment in the dashboard.
+    Changes are accepted until the round's scoring deadline.
+    """
+    if not rules.can_review(user, application):
+        raise PermissionDenied
+    if timezone.now() > application.round.review.scoring_deadline:
+        raise ValidationError(_("The scoring deadline has passed."))
+    member = rules.member_of(user, application.round)
+    criteria = {c.pk: c for c in application.round.scheme.criteria.all()}
+    errors = []
+    for criterion_id, (value, _met, _comment) in scores.items():
+        criterion = criteria.get(criterion_id)
+        if criterion is None:
+            raise ValidationError(_("Unknown criterion."))
+        if value is not None and not criterion.score_min <= value <= criterion.score_max:
+            errors.append(
+                _("“%(criterion)s” is scored from %(min)s to %(max)s.")
+                % {
+                    "criterion": criterion.title,
+                    "min": criterion.score_min,
+                    "max": criterion.score_max,
+                }
+            )
+    if submit:
+        for criterion in criteria.values():
+            value, met, _comment = scores.get(criterion.pk, (None, None, ""))
+            answered = (
+                met is not None if criterion.kind == Criterion.Kind.CHECK else (value is not None)
+            )
+            if not answered:
+                errors.append(
+                    _("Score “%(criterion)s” before you submit.") % {"criterion": criterion.title}
+                )
+    if errors:
+        raise ValidationError(errors)
+    assessment, _created = Assessment.objects.get_or_create(application=application, member=member)
+    for criterion_id, (value, met, comment) in scores.items():
+        Score.objects.update_or_create(
+            assessment=assessment,
+            criterion_id=criterion_id,
+            defaults={"value": value, "met": met, "comment": comment},
+        )
+    assessment.overall = overall
+    if submit and assessment.submitted_at is None:
+        assessment.submitted_at = timezone.now()
+    assessment.save()
+    return assessment

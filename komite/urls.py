@@ -10,6 +10,7 @@ urlpatterns = [
     path("sekretariat/runde/<int:round>/komite/", views.committee, name="committee"),
     path("komite/", views.mine, name="mine"),
     path("komite/runde/<int:round>/", views.review, name="review"),
+    path("komite/runde/<int:round>/oversikt/", views.dashboard, name="dashboard"),
     path("komite/soknad/<int:application>/habilitet/", views.declare, name="declare"),
     path("komite/soknad/<int:application>/", views.application, name="application"),
 ]

@@ -16,9 +16,9 @@ from soknad.selectors import application_get
 from soknad.views.case import application_content
 from tilskot.selectors import round_basic
 
-from . import rules, services
-from .forms import AppointForm, DeclarationForm, ReviewForm
-from .models import ConflictDeclaration, Membership
+from . import rules, selectors, services
+from .forms import AppointForm, AssessmentForm, DeclarationForm, ReviewForm
+from .models import Assessment, ConflictDeclaration, Membership
 
 
 def _round_or_404(pk: int):
@@ -202,16 +202,65 @@ def declare(request, community, application):
 
 @login_required
 def application(request, community, application):
-    """The application, for a member who has declared no conflict for it."""
+    """The application for a member without a conflict, with their scoring form. The form is
+    saved in place with htmx (the page still works without JavaScript)."""
     app = application_get(pk=application)
     if app is None or not rules.can_review(request.user, app):
         raise Http404
+    member = rules.member_of(request.user, app.round)
+    criteria = list(app.round.scheme.criteria.all())
+    assessment = Assessment.objects.filter(application=app, member=member).first()
+    form = AssessmentForm(request.POST or None, criteria=criteria, assessment=assessment)
+    saved = None
+    if request.method == "POST" and form.is_valid():
+        submit = "submit" in request.POST
+        try:
+            assessment = services.assessment_save(
+                application=app,
+                user=request.user,
+                scores=form.scores(),
+                overall=form.cleaned_data["overall"],
+                submit=submit,
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            saved = _("Your assessment is submitted.") if submit else _("Saved.")
+            if not request.htmx:
+                messages.success(request, saved)
+                return redirect(request.path)
+    context = {
+        "community": request.community,
+        "application": app,
+        "form": form,
+        "assessment": assessment,
+        "saved": saved,
+        "criteria": criteria,
+        "error_list": [("", e) for e in form.non_field_errors()],
+    }
+    if request.htmx:
+        return render(request, "komite/_scoring.html", context)
+    context["content"] = application_content(app)
+    return render(request, "komite/application.html", context)
+
+
+@login_required
+def dashboard(request, community, round):
+    """The round's scoring overview, for the secretariat and the committee."""
+    round_ = _round_or_404(round)
+    is_secretariat = rules.can_manage_committee(request.user, round_)
+    if not is_secretariat and rules.member_of(request.user, round_) is None:
+        raise Http404
+    rows, criteria = selectors.dashboard(round_=round_, viewer=request.user)
     return render(
         request,
-        "komite/application.html",
+        "komite/dashboard.html",
         {
             "community": request.community,
-            "application": app,
-            "content": application_content(app),
+            "round": round_,
+            "rows": rows,
+            "criteria": criteria,
+            "budget": round_.budget,
         },
     )

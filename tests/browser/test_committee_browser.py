@@ -51,3 +51,16 @@ def test_appoint_open_declare_and_read(browse, live_server, world, another_brows
     member.locator("main form button[type=submit]").click()
     expect(member).to_have_url(re.compile(r"/ostfold/komite/soknad/\d+/$"))
     expect(member.get_by_role("heading", level=1)).to_have_text("Felles legevakt")
+
+    # Scoring in place (htmx): the page is not reloaded, the form answers where it stands.
+    url_before = member.url
+    for fieldset in member.locator("fieldset.criterion").all():
+        fieldset.locator("input[type=radio][value='4']").check()
+    member.locator("form.assessment button[name=submit]").click()
+    expect(member.locator("#scoring .alert-success")).to_be_visible()
+    assert member.url == url_before
+    member.goto(f"{live_server.url}/ostfold/komite/runde/{world.ostfold_round.pk}/oversikt/")
+    expect(member.locator("table.dashboard tbody tr").first).to_contain_text("Felles legevakt")
+    expect(member.locator("table.dashboard tbody tr").first).to_contain_text(
+        "8,0"
+    )  # bokmål decimal comma

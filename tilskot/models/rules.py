@@ -127,6 +127,10 @@ class Community(models.Model):
     )
     website = models.URLField(_("website"), blank=True)
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    scores_hidden_until_own = models.BooleanField(
+        _("committee members see others' scores only after submitting their own"),
+        default=True,
+    )
     reminder_days = models.JSONField(
         _("reminders, days before a deadline"),
         default=default_reminder_days,

@@ -28,3 +28,9 @@ def org_number(value: str) -> str:
     if not value or len(value) != 9:
         return value
     return NBSP.join((value[:3], value[3:6], value[6:]))
+
+
+@register.filter
+def get_item(mapping, key):
+    """``mapping[key]`` in a template, or None."""
+    return mapping.get(key) if mapping else None

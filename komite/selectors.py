@@ -1,0 +1,137 @@
+"""The scoring dashboard of a round, at a fixed number of queries however many applications and
+members it has."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Avg, Count, Max, Min, OuterRef, Q, Subquery, Sum
+
+from soknad.models import Application, BudgetLine
+from tilskot.models import Criterion, Round
+from tilskot.roles import Role, has_role
+
+from .models import Assessment, ConflictDeclaration, Membership, Score
+
+
+@dataclass
+class CriterionStats:
+    mean: float | None = None
+    spread: int | None = None  # highest minus lowest score
+    met: int = 0  # for a check: how many found it met
+    count: int = 0
+
+
+@dataclass
+class Row:
+    application: Application
+    requested: Decimal
+    submitted: int
+    eligible: int
+    visible: bool
+    stats: dict[int, CriterionStats] = field(default_factory=dict)
+    total: float | None = None
+    rank: int | None = None
+    running_requested: Decimal | None = None
+
+
+def _requested():
+    return (
+        BudgetLine.objects.filter(application=OuterRef("pk"))
+        .order_by()
+        .values("application")
+        .annotate(total=Sum("requested_amount"))
+        .values("total")
+    )
+
+
+def dashboard(*, round_: Round, viewer) -> tuple[list[Row], list[Criterion]]:
+    """Each complete application of the round: how many members have scored it (of those
+    without a conflict), mean and spread per criterion, total, rank, requested amount and the
+    running sum of requested amounts in rank order. Scores a viewer may not see yet are left
+    out of their rows (see ``rules.can_see_scores``)."""
+    criteria = list(round_.scheme.criteria.all())
+    applications = list(
+        Application.objects.filter(round=round_, status=Application.Status.COMPLETE)
+        .select_related("responsible_organisation")
+        .annotate(requested=Subquery(_requested()))
+        .order_by("title", "pk")
+    )
+    members = Membership.objects.filter(round=round_).count()
+    conflicts = dict(
+        ConflictDeclaration.objects.filter(application__round=round_, has_conflict=True)
+        .values("application")
+        .annotate(n=Count("pk"))
+        .values_list("application", "n")
+    )
+    submitted = dict(
+        Assessment.objects.filter(application__round=round_, submitted_at__isnull=False)
+        .values("application")
+        .annotate(n=Count("pk"))
+        .values_list("application", "n")
+    )
+    stats: dict[int, dict[int, CriterionStats]] = {}
+    for row in (
+        Score.objects.filter(
+            assessment__application__round=round_, assessment__submitted_at__isnull=False
+        )
+        .values("assessment__application", "criterion")
+        .annotate(
+            mean=Avg("value"),
+            low=Min("value"),
+            high=Max("value"),
+            met=Count("pk", filter=Q(met=True)),
+            n=Count("pk"),
+        )
+    ):
+        spread = None if row["low"] is None else row["high"] - row["low"]
+        stats.setdefault(row["assessment__application"], {})[row["criterion"]] = CriterionStats(
+            mean=row["mean"], spread=spread, met=row["met"], count=row["n"]
+        )
+    visible = _visible_to(viewer, round_, applications)
+    rows = []
+    scored = [c for c in criteria if c.kind == Criterion.Kind.SCORED]
+    for application in applications:
+        row = Row(
+            application=application,
+            requested=application.requested or Decimal(0),
+            submitted=submitted.get(application.pk, 0),
+            eligible=members - conflicts.get(application.pk, 0),
+            visible=application.pk in visible,
+        )
+        if row.visible:
+            row.stats = stats.get(application.pk, {})
+            means = [row.stats[c.pk].mean for c in scored if c.pk in row.stats]
+            if means and len(means) == len(scored):
+                row.total = round(sum(means), 2)
+        rows.append(row)
+    ranked = sorted((r for r in rows if r.total is not None), key=lambda r: -r.total)
+    running = Decimal(0)
+    for rank, row in enumerate(ranked, start=1):
+        running += row.requested
+        row.rank, row.running_requested = rank, running
+    rows.sort(key=lambda r: (r.rank is None, r.rank or 0, r.application.title))
+    return rows, criteria
+
+
+def _visible_to(viewer, round_: Round, applications: list[Application]) -> set[int]:
+    ids = {a.pk for a in applications}
+    if has_role(viewer, round_.scheme.community, Role.SECRETARIAT):
+        return ids
+    member = Membership.objects.filter(round=round_, user=viewer).first()
+    if member is None:
+        return set()
+    no_conflict = set(
+        ConflictDeclaration.objects.filter(member=member, has_conflict=False).values_list(
+            "application", flat=True
+        )
+    )
+    if not round_.scheme.community.scores_hidden_until_own:
+        return ids & no_conflict
+    own = set(
+        Assessment.objects.filter(member=member, submitted_at__isnull=False).values_list(
+            "application", flat=True
+        )
+    )
+    return ids & no_conflict & own
