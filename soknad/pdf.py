@@ -19,8 +19,6 @@ from .models import Application, Submission
 
 STYLESHEET = settings.BASE_DIR / "static" / "css" / "pdf.css"
 
-# The snapshot's free texts, in form order, labelled with the application form's own words.
-
 
 @cache
 def _stylesheet():
