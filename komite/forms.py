@@ -133,3 +133,72 @@ class AssessmentForm(forms.Form):
             value = data.get(f"score_{criterion.pk}")
             result[criterion.pk] = (value, met, data.get(f"comment_{criterion.pk}", ""))
         return result
+
+
+class RecommendationForm(forms.Form):
+    """For each complete application of the round: its place, grant or reject, the proposed
+    amount and conditions, or the reason for rejection."""
+
+    CHOICES = [("grant", _("Grant")), ("reject", _("Reject"))]
+
+    def __init__(self, *args, applications, items, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.applications = applications
+        for place, application in enumerate(applications, start=1):
+            item = items.get(application.pk)
+            pk = application.pk
+            self.fields[f"order_{pk}"] = forms.IntegerField(
+                label=_("Place"), min_value=1, initial=item.order if item else place
+            )
+            self.fields[f"decision_{pk}"] = forms.ChoiceField(
+                label=_("Proposal"),
+                choices=self.CHOICES,
+                widget=forms.RadioSelect,
+                initial=("grant" if item.grant else "reject") if item else None,
+            )
+            self.fields[f"amount_{pk}"] = forms.DecimalField(
+                label=_("Amount (NOK)"),
+                required=False,
+                min_value=0,
+                decimal_places=2,
+                max_digits=14,
+                initial=item.amount if item else None,
+            )
+            self.fields[f"conditions_{pk}"] = forms.CharField(
+                label=_("Conditions"),
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                initial=item.conditions if item else "",
+            )
+            self.fields[f"reason_{pk}"] = forms.CharField(
+                label=_("Reason for rejection"),
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                initial=item.reason if item else "",
+            )
+
+    def rows(self):
+        return [
+            (
+                a,
+                [
+                    self[f"{n}_{a.pk}"]
+                    for n in ("order", "decision", "amount", "conditions", "reason")
+                ],
+            )
+            for a in self.applications
+        ]
+
+    def items(self) -> list[dict]:
+        data = self.cleaned_data
+        return [
+            {
+                "application": a.pk,
+                "order": data[f"order_{a.pk}"],
+                "grant": data[f"decision_{a.pk}"] == "grant",
+                "amount": data.get(f"amount_{a.pk}"),
+                "conditions": data.get(f"conditions_{a.pk}", ""),
+                "reason": data.get(f"reason_{a.pk}", ""),
+            }
+            for a in self.applications
+        ]

@@ -157,3 +157,60 @@ class Score(models.Model):
 
     def __str__(self) -> str:
         return f"{self.criterion}: {self.value if self.value is not None else self.met}"
+
+
+class Recommendation(models.Model):
+    """The committee's ranked recommendation (innstilling) for a round, prepared by the
+    secretariat and, once sent, locked and passed to the decision body."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SENT = "sent", _("Sent to the decision body")
+
+    round = models.OneToOneField(Round, on_delete=models.CASCADE, related_name="recommendation")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = ScopedManager(community=VIA_ROUND)
+
+    class Meta:
+        verbose_name = _("recommendation")
+        verbose_name_plural = _("recommendations")
+
+    def __str__(self) -> str:
+        return str(self.round)
+
+
+class RecommendationItem(models.Model):
+    """One application in the recommendation: its place, and a proposed grant (amount and
+    conditions) or rejection (reason)."""
+
+    recommendation = models.ForeignKey(
+        Recommendation, on_delete=models.CASCADE, related_name="items"
+    )
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="recommendation_items"
+    )
+    order = models.PositiveSmallIntegerField(_("place"))
+    grant = models.BooleanField(_("recommended for a grant"))
+    amount = models.DecimalField(
+        _("proposed amount (NOK)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    conditions = models.TextField(_("conditions"), blank=True)
+    reason = models.TextField(_("reason for rejection"), blank=True)
+
+    objects = ScopedManager(community="recommendation__round__scheme__community")
+
+    class Meta:
+        ordering = ["order", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recommendation", "application"], name="one_item_per_application"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order}. {self.application}"

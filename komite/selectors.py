@@ -36,7 +36,8 @@ class Row:
     running_requested: Decimal | None = None
 
 
-def _requested():
+def requested_amount():
+    """A subquery: the amount an application requests from the grant (sum of its lines)."""
     return (
         BudgetLine.objects.filter(application=OuterRef("pk"))
         .order_by()
@@ -55,7 +56,7 @@ def dashboard(*, round_: Round, viewer) -> tuple[list[Row], list[Criterion]]:
     applications = list(
         Application.objects.filter(round=round_, status=Application.Status.COMPLETE)
         .select_related("responsible_organisation")
-        .annotate(requested=Subquery(_requested()))
+        .annotate(requested=Subquery(requested_amount()))
         .order_by("title", "pk")
     )
     members = Membership.objects.filter(round=round_).count()

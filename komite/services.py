@@ -4,9 +4,11 @@ members' declarations of conflict of interest. Keyword-only, atomic, checked her
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,7 +18,16 @@ from tilskot.roles import Role
 from tilskot.services import role_grant, role_revoke
 
 from . import rules
-from .models import Assessment, ConflictDeclaration, Membership, RoundReview, Score
+from .models import (
+    Assessment,
+    ConflictDeclaration,
+    Membership,
+    Recommendation,
+    RecommendationItem,
+    RoundReview,
+    Score,
+)
+from .selectors import requested_amount
 
 
 def _require_secretariat(user: User, round_: Round) -> None:
@@ -179,3 +190,83 @@ def assessment_save(
         assessment.submitted_at = timezone.now()
     assessment.save()
     return assessment
+
+
+def _nok(amount: Decimal) -> str:
+    return f"{amount:,.0f}".replace(",", "\u202f") + "\u00a0kr"
+
+
+@transaction.atomic
+def recommendation_save(
+    *, round_: Round, by: User, items: list[dict], send: bool = False
+) -> Recommendation:
+    """Save the recommendation for the round's complete applications, and with ``send`` lock
+    it and pass it to the decision body.
+
+    ``items``: one dict per application with ``application`` (id), ``order``, ``grant``,
+    ``amount``, ``conditions`` and ``reason``. A grant needs an amount above 0 and no more than
+    was asked for; a rejection needs its reason; the proposed total cannot exceed the money
+    available in the round. Sending needs every complete application placed.
+    """
+    _require_secretariat(by, round_)
+    recommendation, _created = Recommendation.objects.select_for_update().get_or_create(
+        round=round_
+    )
+    if recommendation.status == Recommendation.Status.SENT:
+        raise ValidationError(_("The recommendation has been sent and can no longer change."))
+    complete = {
+        a.pk: a
+        for a in Application.objects.filter(
+            round=round_, status=Application.Status.COMPLETE
+        ).annotate(requested=Subquery(requested_amount()))
+    }
+    errors = []
+    total = Decimal(0)
+    for item in items:
+        application = complete.get(item["application"])
+        if application is None:
+            raise ValidationError(_("Only the round's complete applications can be recommended."))
+        if item["grant"]:
+            amount = item.get("amount")
+            if amount is None or amount <= 0:
+                errors.append(_("Propose an amount for “%(title)s”.") % {"title": application})
+            elif amount > (application.requested or 0):
+                errors.append(
+                    _("“%(title)s” asks for %(requested)s; propose no more than that.")
+                    % {"title": application, "requested": _nok(application.requested or 0)}
+                )
+            else:
+                total += amount
+        elif not (item.get("reason") or "").strip():
+            errors.append(_("Give the reason for rejecting “%(title)s”.") % {"title": application})
+    if round_.budget is not None and total > round_.budget:
+        errors.append(
+            _(
+                "The proposed total (%(total)s) is more than the money available "
+                "(%(budget)s). Lower the amounts or recommend fewer applications."
+            )
+            % {"total": _nok(total), "budget": _nok(round_.budget)}
+        )
+    if send and {i["application"] for i in items} != set(complete):
+        errors.append(_("Place every complete application before you send the recommendation."))
+    if errors:
+        raise ValidationError(errors)
+    recommendation.items.all().delete()
+    RecommendationItem.objects.bulk_create(
+        RecommendationItem(
+            recommendation=recommendation,
+            application_id=item["application"],
+            order=item["order"],
+            grant=item["grant"],
+            amount=item.get("amount") if item["grant"] else None,
+            conditions=item.get("conditions", "") if item["grant"] else "",
+            reason="" if item["grant"] else item.get("reason", ""),
+        )
+        for item in items
+    )
+    if send:
+        recommendation.status = Recommendation.Status.SENT
+        recommendation.sent_at = timezone.now()
+        recommendation.sent_by = by
+        recommendation.save()
+    return recommendation

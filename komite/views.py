@@ -14,11 +14,18 @@ from django.utils.translation import gettext as _
 from soknad.models import Application
 from soknad.selectors import application_get
 from soknad.views.case import application_content
+from tilskot.roles import Role, has_role
 from tilskot.selectors import round_basic
 
 from . import rules, selectors, services
-from .forms import AppointForm, AssessmentForm, DeclarationForm, ReviewForm
-from .models import Assessment, ConflictDeclaration, Membership
+from .forms import (
+    AppointForm,
+    AssessmentForm,
+    DeclarationForm,
+    RecommendationForm,
+    ReviewForm,
+)
+from .models import Assessment, ConflictDeclaration, Membership, Recommendation
 
 
 def _round_or_404(pk: int):
@@ -262,5 +269,66 @@ def dashboard(request, community, round):
             "rows": rows,
             "criteria": criteria,
             "budget": round_.budget,
+        },
+    )
+
+
+@login_required
+def recommendation(request, community, round):
+    """The secretariat prepares the ranked recommendation and sends it to the decision body;
+    the decision body reads it. A total over the money available is refused with the reason,
+    and everything typed stays on the page."""
+    round_ = _round_or_404(round)
+    can_edit = rules.can_manage_committee(request.user, round_)
+    if not can_edit and not has_role(request.user, round_.scheme.community, Role.DECISION_BODY):
+        raise Http404
+    rows, _criteria = selectors.dashboard(round_=round_, viewer=request.user)
+    saved = Recommendation.objects.filter(round=round_).first()
+    items = {i.application_id: i for i in saved.items.all()} if saved else {}
+    applications = sorted(
+        (r.application for r in rows),
+        key=lambda a: items[a.pk].order if a.pk in items else 10_000,
+    )
+    sent = saved is not None and saved.status == Recommendation.Status.SENT
+    form = RecommendationForm(
+        request.POST if request.method == "POST" and can_edit and not sent else None,
+        applications=applications,
+        items=items,
+    )
+    if form.is_bound and form.is_valid():
+        try:
+            services.recommendation_save(
+                round_=round_, by=request.user, items=form.items(), send="send" in request.POST
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(
+                request,
+                _("The recommendation is sent to the decision body.")
+                if "send" in request.POST
+                else _("Saved."),
+            )
+            return redirect(request.path)
+    errors = [("", e) for e in form.non_field_errors()] + [
+        (form[name].id_for_label, f"{form[name].label}: {e}")
+        for name, field_errors in form.errors.items()
+        if name != "__all__"
+        for e in field_errors
+    ]
+    return render(
+        request,
+        "komite/recommendation.html",
+        {
+            "community": request.community,
+            "round": round_,
+            "form": form,
+            "saved": saved,
+            "sent": sent,
+            "can_edit": can_edit and not sent,
+            "error_list": errors,
+            "requested": {r.application.pk: r.requested for r in rows},
+            "items": [items[a.pk] for a in applications if a.pk in items],
         },
     )

@@ -7,7 +7,7 @@ import pytest
 from django_scopes import scope
 from playwright.sync_api import expect
 
-from soknad.models import Application
+from soknad.models import Application, BudgetLine
 from tilskot.models import Organisation
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -16,12 +16,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_appoint_open_declare_and_read(browse, live_server, world, another_browser):
     with scope(community=world.ostfold):
         trust = Organisation.objects.get(kind="hospital_trust")
-        Application.objects.create(
+        application = Application.objects.create(
             round=world.ostfold_round,
             owner=world.kari,
             title="Felles legevakt",
             responsible_organisation=trust,
             status=Application.Status.COMPLETE,
+        )
+        BudgetLine.objects.create(
+            application=application, year=2027, organisation=trust, requested_amount=300_000
         )
     page = browse("/konto/logg-inn/?next=/ostfold/sekretariat/")
     page.locator("#id_username").fill("ola@tilskot.test")
@@ -64,3 +67,15 @@ def test_appoint_open_declare_and_read(browse, live_server, world, another_brows
     expect(member.locator("table.dashboard tbody tr").first).to_contain_text(
         "8,0"
     )  # bokmål decimal comma
+
+    # The secretariat recommends it within the budget and sends the recommendation.
+    page.goto(f"{live_server.url}/ostfold/sekretariat/runde/{world.ostfold_round.pk}/innstilling/")
+    page.locator("input[name^=decision_][value=grant]").check()
+    page.locator("input[name^=amount_]").fill("2000000")
+    page.locator("form.recommendation-form button[name=send]").click()
+    expect(page.locator("#error-summary")).to_be_visible()  # more than was asked for
+    expect(page.locator("input[name^=amount_]")).to_have_value("2000000")
+    page.locator("input[name^=amount_]").fill("300000")
+    page.locator("textarea[name^=conditions_]").fill("Sluttrapport innen 1. mars 2028.")
+    page.locator("form.recommendation-form button[name=send]").click()
+    expect(page.locator("table.recommendation")).to_contain_text("Felles legevakt")

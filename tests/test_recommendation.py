@@ -1,0 +1,136 @@
+"""The ranked recommendation: within the money available or refused with the reason, nothing
+typed lost; sent once and then locked; read by the decision body."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from django_scopes import scope, scopes_disabled
+
+from komite.models import Recommendation, RoundReview
+from soknad.models import Application, BudgetLine
+from tilskot.roles import Role
+from tilskot.services import role_grant
+
+from .factories import OrganisationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def round_(world):
+    """Østfold's round with 1 000 000 kr and two complete applications asking 600 000 and
+    500 000."""
+    with scope(community=world.ostfold):
+        round_ = world.ostfold_round
+        round_.budget = 1_000_000
+        round_.save()
+        org = OrganisationFactory(community=world.ostfold)
+        for title, requested in (("Alfa", 600_000), ("Beta", 500_000)):
+            app = Application.objects.create(
+                round=round_, owner=world.kari, title=title, status=Application.Status.COMPLETE
+            )
+            BudgetLine.objects.create(
+                application=app, year=2027, organisation=org, requested_amount=requested
+            )
+        RoundReview.objects.create(
+            round=round_,
+            opened_at=timezone.now(),
+            scoring_deadline=timezone.now() + dt.timedelta(days=7),
+        )
+    return round_
+
+
+def url(round_):
+    return reverse("komite:recommendation", kwargs={"community": "ostfold", "round": round_.pk})
+
+
+def post(client, round_, proposals, send=False):
+    with scopes_disabled():
+        apps = {a.title: a.pk for a in Application.objects.filter(round=round_)}
+    data = {"send" if send else "save": "1"}
+    for place, (title, decision, amount, text) in enumerate(proposals, start=1):
+        pk = apps[title]
+        data.update(
+            {
+                f"order_{pk}": place,
+                f"decision_{pk}": decision,
+                f"amount_{pk}": amount,
+                f"conditions_{pk}": text if decision == "grant" else "",
+                f"reason_{pk}": text if decision == "reject" else "",
+            }
+        )
+    return client.post(url(round_), data)
+
+
+def test_over_budget_is_refused_and_nothing_typed_is_lost(world, client, round_):
+    client.force_login(world.ola)
+    response = post(
+        client,
+        round_,
+        [("Alfa", "grant", "600000", "Rapport innan 2028"), ("Beta", "grant", "500000", "")],
+    )
+    assert response.status_code == 200
+    [(_field, message)] = response.context["error_list"]
+    assert "1\u202f100\u202f000\u00a0kr" in message
+    assert "1\u202f000\u202f000\u00a0kr" in message
+    form = response.context["form"]
+    assert next(form[n].value() for n in form.fields if n.startswith("conditions_")) == (
+        "Rapport innan 2028"
+    )
+    with scopes_disabled():
+        assert not Recommendation.objects.filter(items__isnull=False).exists()
+
+
+def test_within_budget_is_sent_and_locked(world, client, round_):
+    client.force_login(world.ola)
+    response = post(
+        client,
+        round_,
+        [("Alfa", "grant", "600000", "Sluttrapport"), ("Beta", "reject", "", "Svakare forankring")],
+        send=True,
+    )
+    assert response.status_code == 302
+    with scope(community=world.ostfold):
+        recommendation = Recommendation.objects.get()
+        items = [
+            (i.application.title, i.grant, i.amount, i.reason) for i in recommendation.items.all()
+        ]
+    assert recommendation.status == Recommendation.Status.SENT
+    assert recommendation.sent_by == world.ola
+    assert items == [("Alfa", True, 600000, ""), ("Beta", False, None, "Svakare forankring")]
+    # Locked: a later post changes nothing.
+    post(client, round_, [("Alfa", "reject", "", "x"), ("Beta", "reject", "", "y")])
+    with scope(community=world.ostfold):
+        assert recommendation.items.get(application__title="Alfa").grant
+
+
+@pytest.mark.parametrize(
+    ("proposals", "expected"),
+    [
+        ([("Alfa", "reject", "", ""), ("Beta", "reject", "", "Nei")], "reason"),
+        ([("Alfa", "grant", "700000", ""), ("Beta", "reject", "", "Nei")], "no more than"),
+        ([("Alfa", "grant", "", ""), ("Beta", "reject", "", "Nei")], "Propose an amount"),
+    ],
+)
+def test_each_proposal_must_be_complete(world, client, round_, proposals, expected):
+    client.force_login(world.ola)
+    client.cookies["django_language"] = "en"  # the messages in English, whatever the catalogs
+    response = post(client, round_, proposals)
+    assert response.status_code == 200
+    assert any(expected in message for _f, message in response.context["error_list"])
+
+
+def test_the_decision_body_reads_and_others_get_404(world, client, round_):
+    client.force_login(world.ola)
+    post(
+        client, round_, [("Alfa", "grant", "600000", ""), ("Beta", "reject", "", "Nei")], send=True
+    )
+    role_grant(user=world.per, community=world.ostfold, role=Role.DECISION_BODY)
+    client.force_login(world.per)
+    page = client.get(url(round_))
+    assert page.status_code == 200
+    assert [i.application.title for i in page.context["items"]] == ["Alfa", "Beta"]
+    client.force_login(world.kari)  # an applicant
+    assert client.get(url(round_)).status_code == 404
