@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -26,6 +26,7 @@ from .forms import (
     ReviewForm,
 )
 from .models import Assessment, ConflictDeclaration, Membership, Recommendation
+from .pdf import recommendation_pdf as recommendation_pdf_render
 
 
 def _round_or_404(pk: int):
@@ -332,3 +333,26 @@ def recommendation(request, community, round):
             "items": [items[a.pk] for a in applications if a.pk in items],
         },
     )
+
+
+@login_required
+def recommendation_pdf(request, community, round):
+    """The sent recommendation as PDF, for the secretariat and the decision body."""
+    round_ = _round_or_404(round)
+    if not (
+        rules.can_manage_committee(request.user, round_)
+        or has_role(request.user, round_.scheme.community, Role.DECISION_BODY)
+    ):
+        raise Http404
+    recommendation = Recommendation.objects.filter(
+        round=round_, status=Recommendation.Status.SENT
+    ).first()
+    if recommendation is None:
+        raise Http404
+    rows, _criteria = selectors.dashboard(round_=round_, viewer=request.user)
+    pdf = recommendation_pdf_render(
+        recommendation, requested={r.application.pk: r.requested for r in rows}
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="innstilling-{round_.pk}.pdf"'
+    return response

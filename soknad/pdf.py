@@ -21,7 +21,8 @@ STYLESHEET = settings.BASE_DIR / "static" / "css" / "pdf.css"
 
 
 @cache
-def _stylesheet():
+def stylesheet():
+    """The shared print stylesheet (static/css/pdf.css), parsed once."""
     from weasyprint import CSS
 
     return CSS(filename=str(STYLESHEET))
@@ -94,5 +95,5 @@ def submission_pdf(submission: Submission) -> bytes:
         html = render_to_string("soknad/pdf/submission.html", submission_context(submission))
         footer = CSS(string=_footer_css(submission.number))
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
-        stylesheets=[_stylesheet(), footer], pdf_tags=True
+        stylesheets=[stylesheet(), footer], pdf_tags=True
     )

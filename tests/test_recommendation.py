@@ -134,3 +134,38 @@ def test_the_decision_body_reads_and_others_get_404(world, client, round_):
     assert [i.application.title for i in page.context["items"]] == ["Alfa", "Beta"]
     client.force_login(world.kari)  # an applicant
     assert client.get(url(round_)).status_code == 404
+
+
+def test_the_sent_recommendation_as_pdf(world, client, round_):
+    import io
+
+    from pypdf import PdfReader
+
+    client.force_login(world.ola)
+    pdf_url = reverse(
+        "komite:recommendation_pdf", kwargs={"community": "ostfold", "round": round_.pk}
+    )
+    assert client.get(pdf_url).status_code == 404  # nothing sent yet
+    post(
+        client,
+        round_,
+        [
+            ("Alfa", "grant", "600000", "Sluttrapport innen 2028"),
+            ("Beta", "reject", "", "Svakere forankring"),
+        ],
+        send=True,
+    )
+    response = client.get(pdf_url)
+    assert response["Content-Type"] == "application/pdf"
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
+    for expected in (
+        "Alfa",
+        "Beta",
+        "600\u202f000",
+        "Sluttrapport innen 2028",
+        "Svakere forankring",
+        "1\u202f000\u202f000",
+    ):
+        assert expected in text
+    client.force_login(world.kari)
+    assert client.get(pdf_url).status_code == 404

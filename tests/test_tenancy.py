@@ -16,7 +16,7 @@ from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver
 from django_scopes import ScopeError, scope, scopes_disabled
 
-from komite.models import ConflictDeclaration, Membership, RoundReview
+from komite.models import ConflictDeclaration, Membership, Recommendation, RoundReview
 from soknad.models import Application, Invitation
 from tilskot.models import Community, Round
 
@@ -98,8 +98,17 @@ def _walker_reviews(community: Community, made: dict) -> None:
         )
 
 
-# Member-only pages: what makes "the walker's own object" theirs (route fragment → setup).
-PREPARE_OWN: dict[str, Callable[[Community, dict], None]] = {"komite/": _walker_reviews}
+def _recommendation_sent(community: Community, made: dict) -> None:
+    Recommendation.objects.get_or_create(
+        round_id=made["round"], defaults={"status": Recommendation.Status.SENT}
+    )
+
+
+# Pages that need more than the object itself (route fragment → setup of the walker's own).
+PREPARE_OWN: dict[str, Callable[[Community, dict], None]] = {
+    "komite/": _walker_reviews,
+    "innstilling.pdf": _recommendation_sent,
+}
 
 # Named URLs outside any community (the admin and set_language are checked separately).
 NON_TENANT_URLS = {
