@@ -8,6 +8,7 @@ maximum); nothing here branches on which community it is.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -49,6 +50,22 @@ def can_view(user, application: Application) -> bool:
     return is_applicant_of(user, application) or has_role(
         user, application.community, Role.SECRETARIAT
     )
+
+
+# Later stages may let more people read an application and its files (a committee member who
+# has declared no conflict): they register a predicate here, so this app imports none of them.
+READERS: list[Callable[[object, Application], bool]] = []
+
+
+def register_reader(predicate: Callable[[object, Application], bool]):
+    if predicate not in READERS:
+        READERS.append(predicate)
+    return predicate
+
+
+def can_read(user, application: Application) -> bool:
+    """May see the application's content and files (not necessarily its case page)."""
+    return can_view(user, application) or any(reader(user, application) for reader in READERS)
 
 
 def can_edit_step(user, application: Application, step: str) -> bool:

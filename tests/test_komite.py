@@ -234,3 +234,42 @@ class TestConflictOfInterest:
         assert [(r["application"].title, r["flagged"], r["declaration"]) for r in rows] == [
             ("Heimeteneste", True, None)
         ]
+
+
+def test_a_member_without_a_conflict_reads_the_attachments(
+    world, client, bergen, settings, tmp_path
+):
+    from .factories import DocumentFactory
+
+    with scopes_disabled():
+        document = DocumentFactory(application=bergen["application"])
+    url = reverse(
+        "soknad:document",
+        kwargs={
+            "community": "bergen",
+            "application": bergen["application"].pk,
+            "document": document.pk,
+        },
+    )
+    appoint(world, world.per)
+    open_review(world)
+    client.force_login(world.per)
+    assert client.get(url).status_code == 404  # not before the declaration
+    with scope(community=world.bergen):
+        services.conflict_declare(
+            application=bergen["application"], user=world.per, has_conflict=False
+        )
+    response = client.get(url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+    member = UserFactory(email="inhabil@tilskot.test")
+    appoint(world, member)
+    with scope(community=world.bergen):
+        services.conflict_declare(
+            application=bergen["application"],
+            user=member,
+            has_conflict=True,
+            reason="Leiar hos søkjaren",
+        )
+    client.force_login(member)
+    assert client.get(url).status_code == 404

@@ -1,7 +1,8 @@
 """Files of an application: the PDF of a submission and the uploaded documents.
 
-Both are served only through these views, to the people ``rules.can_view`` allows (the
-applicants and the community's secretariat); anyone else, and any object of another application
+Both are served only through these views, to the people ``rules.can_read`` allows (the
+applicants, the community's secretariat, and readers other stages register, such as a committee
+member without a conflict); anyone else, and any object of another application
 or community, gets the same 404. Neither may be cached by a shared cache.
 """
 
@@ -14,7 +15,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from .. import pdf
+from .. import pdf, rules
 from .common import application_or_404
 
 
@@ -23,7 +24,7 @@ from .common import application_or_404
 @never_cache
 def submission_pdf(request, community: str, application: int, number: int) -> HttpResponse:
     """Submission ``number`` of the application exactly as it was sent, as PDF."""
-    application_ = application_or_404(request, application)
+    application_ = application_or_404(request, application, rules.can_read)
     submission = get_object_or_404(application_.submissions.all(), number=number)
     response = HttpResponse(pdf.submission_pdf(submission), content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(
@@ -37,7 +38,7 @@ def submission_pdf(request, community: str, application: int, number: int) -> Ht
 @never_cache
 def document_download(request, community: str, application: int, document: int) -> FileResponse:
     """An uploaded document, looked up through its own application only."""
-    application_ = application_or_404(request, application)
+    application_ = application_or_404(request, application, rules.can_read)
     document_ = get_object_or_404(application_.documents.all(), pk=document)
     try:
         file = document_.file.open("rb")
