@@ -63,9 +63,10 @@ def committee(request, community, round):
                     messages.success(request, _("The member is appointed."))
                     return redirect(request.path)
             elif action == "remove":
-                member = Membership.objects.filter(
-                    round=round_, pk=request.POST.get("member")
-                ).first()
+                pk = request.POST.get("member", "")
+                member = (
+                    Membership.objects.filter(round=round_, pk=pk).first() if pk.isdigit() else None
+                )
                 if member is None:
                     raise Http404
                 services.member_remove(member=member, by=request.user)

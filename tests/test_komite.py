@@ -273,3 +273,12 @@ def test_a_member_without_a_conflict_reads_the_attachments(
         )
     client.force_login(member)
     assert client.get(url).status_code == 404
+
+
+def test_removing_with_a_bad_member_id_is_a_404_not_a_500(world, client, bergen):
+    client.force_login(world.sigrid)
+    url = reverse(
+        "komite:committee", kwargs={"community": "bergen", "round": world.bergen_round.pk}
+    )
+    assert client.post(url, {"action": "remove", "member": "abc"}).status_code == 404
+    assert client.post(url, {"action": "remove", "member": "999999"}).status_code == 404
