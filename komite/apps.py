@@ -7,9 +7,13 @@ class KomiteConfig(AppConfig):
     verbose_name = _("Committee and decision")
 
     def ready(self) -> None:
-        from soknad.rules import register_reader
+        from soknad.rules import register_case_section, register_reader
 
+        from . import reminders  # noqa: F401  (registers the scoring-deadline reminder)
+        from .decision_views import case_section
         from .rules import can_review
 
         # A member who has declared no conflict may read the application's files.
         register_reader(can_review)
+        # The decision and its letter on the application's case page.
+        register_case_section(case_section)

@@ -202,3 +202,116 @@ class RecommendationForm(forms.Form):
             }
             for a in self.applications
         ]
+
+
+def _date_field(label, initial=None, required=False):
+    return forms.DateField(
+        label=label,
+        required=required,
+        initial=initial,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+
+class DecisionForm(forms.Form):
+    """A decision body's decision: the meeting, case reference and date, and for each
+    application of the recommendation (or the stage before) granted or not, with the amount,
+    period and conditions, or the reasons."""
+
+    CHOICES = [("grant", _("Granted")), ("reject", _("Not granted"))]
+    FIELDS = ("order", "decision", "amount", "period_start", "period_end", "conditions", "reason")
+
+    meeting = forms.CharField(
+        label=_("Meeting"), max_length=200, required=False, help_text=_("E.g. “SSU 4/2026”.")
+    )
+    case_reference = forms.CharField(
+        label=_("Case reference"), max_length=100, required=False, help_text=_("E.g. “32/26”.")
+    )
+    decided_on = _date_field(_("Date of the decision"))
+
+    def __init__(self, *args, proposals, decision=None, final=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.proposals = proposals
+        saved = {i.application_id: i for i in decision.items.all()} if decision else {}
+        if decision is not None:
+            self.fields["meeting"].initial = decision.meeting
+            self.fields["case_reference"].initial = decision.case_reference
+            self.fields["decided_on"].initial = decision.decided_on
+        choices = (
+            self.CHOICES
+            if final
+            else [
+                ("grant", _("Prioritised")),
+                ("reject", _("Not prioritised")),
+            ]
+        )
+        for proposal in proposals:
+            pk = proposal.application.pk
+            item = saved.get(pk, proposal)
+            granted = item.granted
+            self.fields[f"order_{pk}"] = forms.IntegerField(
+                label=_("Place"), min_value=1, initial=item.order
+            )
+            self.fields[f"decision_{pk}"] = forms.ChoiceField(
+                label=_("Decision"),
+                choices=choices,
+                widget=forms.RadioSelect,
+                initial="grant" if granted else "reject",
+            )
+            self.fields[f"amount_{pk}"] = forms.DecimalField(
+                label=_("Amount (NOK)"),
+                required=False,
+                min_value=0,
+                decimal_places=2,
+                max_digits=14,
+                initial=item.amount,
+            )
+            self.fields[f"period_start_{pk}"] = _date_field(_("Period starts"), item.period_start)
+            self.fields[f"period_end_{pk}"] = _date_field(_("Period ends"), item.period_end)
+            self.fields[f"conditions_{pk}"] = forms.CharField(
+                label=_("Conditions of the grant"),
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                initial=item.conditions,
+            )
+            self.fields[f"reason_{pk}"] = forms.CharField(
+                label=_("Reasons"),
+                help_text=_("Needed when the application is not granted, or granted in part."),
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                initial=item.reason,
+            )
+
+    def rows(self):
+        return [(p, [self[f"{n}_{p.application.pk}"] for n in self.FIELDS]) for p in self.proposals]
+
+    def items(self) -> list[dict]:
+        data = self.cleaned_data
+        return [
+            {
+                "application": p.application.pk,
+                "order": data[f"order_{p.application.pk}"],
+                "granted": data[f"decision_{p.application.pk}"] == "grant",
+                **{
+                    name: data.get(f"{name}_{p.application.pk}")
+                    for name in ("amount", "period_start", "period_end", "conditions", "reason")
+                },
+            }
+            for p in self.proposals
+        ]
+
+
+class ExtraRoundForm(forms.Form):
+    name = forms.CharField(label=_("Name of the extra round"), max_length=200)
+    opens_at = forms.DateTimeField(
+        label=_("Opens"),
+        help_text=_("Norwegian time."),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M"],
+    )
+    closes_at = forms.DateTimeField(
+        label=_("Deadline"),
+        help_text=_("Norwegian time."),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M"],
+    )

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
+from simple_history.models import HistoricalRecords
 
 from soknad.models import Application
 from tilskot.models import CommitteeSeat, Criterion, Organisation, Round
@@ -214,3 +215,158 @@ class RecommendationItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order}. {self.application}"
+
+
+class Decision(models.Model):
+    """A decision body's decision on a round's recommendation, recorded after its meeting.
+
+    A community decides in one stage or two (``Community.decision_bodies``): in two, the first
+    body prioritises and its list goes to the second, which decides. Stage 1 starts from the
+    committee's recommendation, each later stage from the stage before; the last is final, and
+    only then do applicants get their letters.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        RECORDED = "recorded", _("Recorded")
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="decisions")
+    stage = models.PositiveSmallIntegerField(_("stage"))
+    body = models.CharField(_("decided by"), max_length=200)
+    meeting = models.CharField(_("meeting"), max_length=200, blank=True)
+    case_reference = models.CharField(_("case reference"), max_length=100, blank=True)
+    decided_on = models.DateField(_("date of the decision"), null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    recorded_at = models.DateTimeField(null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = ScopedManager(community=VIA_ROUND)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("decision")
+        verbose_name_plural = _("decisions")
+        ordering = ["round", "stage"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "stage"], name="one_decision_per_stage"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round}: {self.body}"
+
+    @property
+    def is_final(self) -> bool:
+        return self.stage == len(self.round.scheme.community.decision_bodies)
+
+    @property
+    def is_recorded(self) -> bool:
+        return self.status == self.Status.RECORDED
+
+
+class DecisionItem(models.Model):
+    """The decision on one application: granted (amount, period, conditions) or not (reason).
+    At a stage that is not the last, “granted” means prioritised for the next body."""
+
+    decision = models.ForeignKey(Decision, on_delete=models.CASCADE, related_name="items")
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="decision_items"
+    )
+    order = models.PositiveSmallIntegerField(_("place"))
+    granted = models.BooleanField(_("granted"))
+    amount = models.DecimalField(
+        _("amount (NOK)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    period_start = models.DateField(_("period starts"), null=True, blank=True)
+    period_end = models.DateField(_("period ends"), null=True, blank=True)
+    conditions = models.TextField(_("conditions"), blank=True)
+    reason = models.TextField(_("reasons"), blank=True)
+
+    objects = ScopedManager(community="decision__round__scheme__community")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("decision on an application")
+        verbose_name_plural = _("decisions on applications")
+        ordering = ["order", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["decision", "application"], name="one_decision_item_per_application"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order}. {self.application}"
+
+
+def letter_path(letter: DecisionLetter, filename: str) -> str:
+    return f"vedtaksbrev/{letter.application.round_id}/{filename}"
+
+
+class DecisionLetter(models.Model):
+    """The decision letter an applicant received: rendered once when issued and kept as sent."""
+
+    application = models.OneToOneField(
+        Application, on_delete=models.PROTECT, related_name="decision_letter"
+    )
+    item = models.OneToOneField(DecisionItem, on_delete=models.PROTECT, related_name="letter")
+    file = models.FileField(upload_to=letter_path)
+    issued_at = models.DateTimeField()
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = ScopedManager(community="application__round__scheme__community")
+
+    class Meta:
+        verbose_name = _("decision letter")
+        verbose_name_plural = _("decision letters")
+
+    def __str__(self) -> str:
+        return str(self.application)
+
+
+def batch_path(batch: LetterBatch, filename: str) -> str:
+    return f"vedtaksbrev/{batch.round_id}/{filename}"
+
+
+class LetterBatch(models.Model):
+    """Issuing a round's decision letters and packing them in one ZIP, done by a Celery task
+    whose progress (``done`` of ``total``) the secretariat's page shows."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("Waiting")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="letter_batches")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    file = models.FileField(upload_to=batch_path, blank=True)
+    error = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager(community=VIA_ROUND)
+
+    class Meta:
+        verbose_name = _("batch of decision letters")
+        verbose_name_plural = _("batches of decision letters")
+        ordering = ["-requested_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.round} ({self.requested_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else round(100 * self.done / self.total)
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)

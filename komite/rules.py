@@ -69,3 +69,11 @@ def can_see_scores(user, application: Application) -> bool:
     return Assessment.objects.filter(
         application=application, member=member, submitted_at__isnull=False
     ).exists()
+
+
+def can_record_decision(user, round_: Round) -> bool:
+    """The decision body, or the secretariat recording the body's minutes on its behalf."""
+    community = round_.scheme.community
+    return has_role(user, community, Role.DECISION_BODY) or has_role(
+        user, community, Role.SECRETARIAT
+    )

@@ -1,18 +1,18 @@
-"""The scoring dashboard of a round, at a fixed number of queries however many applications and
-members it has."""
+"""Reads of the committee's stage: the scoring dashboard of a round, and the public list of
+granted projects, each at a fixed number of queries however many rows they have."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Avg, Count, Max, Min, OuterRef, Q, Subquery, Sum
+from django.db.models import Avg, Count, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 
 from soknad.models import Application, BudgetLine
-from tilskot.models import Criterion, Round
+from tilskot.models import Criterion, Organisation, Round
 from tilskot.roles import Role, has_role
 
-from .models import Assessment, ConflictDeclaration, Membership, Score
+from .models import Assessment, ConflictDeclaration, Decision, DecisionItem, Membership, Score
 
 
 @dataclass
@@ -136,3 +136,23 @@ def _visible_to(viewer, round_: Round, applications: list[Application]) -> set[i
         )
     )
     return ids & no_conflict & own
+
+
+def granted(community) -> QuerySet[DecisionItem]:
+    """The community's granted projects, newest decision first: the final decision's grants,
+    with what the public list and the open data show, in a fixed number of queries."""
+    return (
+        DecisionItem.objects.filter(
+            granted=True,
+            decision__status=Decision.Status.RECORDED,
+            decision__stage=len(community.decision_bodies),
+        )
+        .select_related(
+            "decision__round__scheme",
+            "application__responsible_organisation",
+        )
+        .prefetch_related(
+            Prefetch("application__partners", queryset=Organisation.objects.order_by("name"))
+        )
+        .order_by("-decision__decided_on", "decision__round", "order", "pk")
+    )

@@ -80,7 +80,7 @@ def _amount(value: Decimal | None) -> Decimal:
     return Decimal(value or 0).quantize(CENTS)
 
 
-def _csv_safe(value: object) -> object:
+def csv_safe(value: object) -> object:
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return f"'{value}"
     return value
@@ -96,7 +96,7 @@ def applications_csv(applications: Iterable[Application], *, filename: str) -> H
     writer = csv.writer(response)
     writer.writerow(headers())
     for row in rows(applications):
-        writer.writerow([_csv_safe(value) for value in row])
+        writer.writerow([csv_safe(value) for value in row])
     return response
 
 

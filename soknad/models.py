@@ -74,6 +74,8 @@ class Application(models.Model):
         COMPLETE = "complete", _("Complete")
         REJECTED = "rejected", _("Rejected on formal grounds")
         WITHDRAWN = "withdrawn", _("Withdrawn")
+        GRANTED = "granted", _("Granted")
+        NOT_GRANTED = "not_granted", _("Not granted")
 
     round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="applications")
     status = models.CharField(

@@ -68,6 +68,22 @@ def can_read(user, application: Application) -> bool:
     return can_view(user, application) or any(reader(user, application) for reader in READERS)
 
 
+# Later stages add sections to an application's case page (the decision and its letter): each
+# registers ``section(user, application) -> dict | None``; a dict names its ``template`` and
+# carries the template's context.
+CASE_SECTIONS: list[Callable[[object, Application], dict | None]] = []
+
+
+def register_case_section(section: Callable[[object, Application], dict | None]):
+    if section not in CASE_SECTIONS:
+        CASE_SECTIONS.append(section)
+    return section
+
+
+def case_sections(user, application: Application) -> list[dict]:
+    return [s for section in CASE_SECTIONS if (s := section(user, application)) is not None]
+
+
 def can_edit_step(user, application: Application, step: str) -> bool:
     """Applicants edit a draft; after the secretariat asks for more information, only the steps
     it named."""

@@ -36,9 +36,17 @@ TRANSITIONS: dict[str, set[str]] = {
     Status.DRAFT: {Status.SUBMITTED, Status.WITHDRAWN},
     Status.SUBMITTED: {Status.COMPLETE, Status.MORE_INFO, Status.REJECTED, Status.WITHDRAWN},
     Status.MORE_INFO: {Status.SUBMITTED, Status.WITHDRAWN},
-    Status.COMPLETE: {Status.MORE_INFO, Status.REJECTED, Status.WITHDRAWN},
+    Status.COMPLETE: {
+        Status.MORE_INFO,
+        Status.REJECTED,
+        Status.WITHDRAWN,
+        Status.GRANTED,
+        Status.NOT_GRANTED,
+    },
     Status.REJECTED: set(),
     Status.WITHDRAWN: set(),
+    Status.GRANTED: set(),
+    Status.NOT_GRANTED: set(),
 }
 
 
@@ -431,6 +439,20 @@ def application_reject_formally(*, application: Application, by: User, reason: s
         template="rejected",
         application=application,
         reason=reason,
+    )
+
+
+@transaction.atomic
+def application_decide(*, application: Application, granted: bool, by: User, message: str) -> None:
+    """Record the final decision on a complete application in its case log (the committee's
+    stage calls this when the last decision body's decision is recorded)."""
+    application = _locked(application)
+    _set_status(
+        application,
+        to=Status.GRANTED if granted else Status.NOT_GRANTED,
+        by=by,
+        message=message,
+        at=timezone.now(),
     )
 
 

@@ -13,10 +13,19 @@ from collections.abc import Callable
 
 import pytest
 from django.apps import apps
+from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver
 from django_scopes import ScopeError, scope, scopes_disabled
 
-from komite.models import ConflictDeclaration, Membership, Recommendation, RoundReview
+from komite.models import (
+    ConflictDeclaration,
+    Decision,
+    DecisionItem,
+    LetterBatch,
+    Membership,
+    Recommendation,
+    RoundReview,
+)
 from soknad.models import Application, Invitation
 from tilskot.models import Community, Round
 
@@ -48,7 +57,7 @@ OBJECT_FACTORIES: dict[str, Callable[[Community], int]] = {
     ),
 }
 # URL arguments that are values, not objects.
-VALUES: dict[str, object] = {"step": "basics"}
+VALUES: dict[str, object] = {"step": "basics", "stage": 1}
 
 
 def application_for(community: Community, made: dict[str, int]) -> Application:
@@ -75,7 +84,16 @@ DEPENDENT_FACTORIES: dict[str, Callable[[Community, dict[str, int]], int]] = {
             invited_by=UserFactory(email=WALKER),
         ).token
     ),
+    "batch": lambda community, made: _letters_zipped(made["round"]),
 }
+
+
+def _letters_zipped(round_id: int) -> int:
+    batch = LetterBatch.objects.create(
+        round_id=round_id, status=LetterBatch.Status.DONE, requested_by=UserFactory(email=WALKER)
+    )
+    batch.file.save("vedtaksbrev.zip", ContentFile(b"PK\x05\x06" + bytes(18)))
+    return batch.pk
 
 
 def _walker_reviews(community: Community, made: dict) -> None:
@@ -104,10 +122,34 @@ def _recommendation_sent(community: Community, made: dict) -> None:
     )
 
 
+def _decided(community: Community, made: dict) -> None:
+    """The application's round finally decided: the application granted."""
+    application = Application.objects.get(pk=made["application"])
+    decision = Decision.objects.create(
+        round=application.round,
+        stage=len(community.decision_bodies),
+        body=community.decision_body,
+        meeting="SSU 1/2026",
+        case_reference="1/26",
+        decided_on=application.round.closes_at.date(),
+        status=Decision.Status.RECORDED,
+    )
+    DecisionItem.objects.create(
+        decision=decision,
+        application=application,
+        order=1,
+        granted=True,
+        amount=100_000,
+        period_start=application.round.closes_at.date(),
+        period_end=application.round.closes_at.date(),
+    )
+
+
 # Pages that need more than the object itself (route fragment → setup of the walker's own).
 PREPARE_OWN: dict[str, Callable[[Community, dict], None]] = {
     "komite/": _walker_reviews,
     "innstilling.pdf": _recommendation_sent,
+    "vedtaksbrev.pdf": _decided,
 }
 
 # Named URLs outside any community (the admin and set_language are checked separately).

@@ -38,3 +38,17 @@ def assert_queries_do_not_grow(
         f"query count grows with the number of objects: {dict(zip(sizes, counts, strict=True))}"
     )
     return counts[0]
+
+
+def pdf_text(content: bytes) -> tuple[str, int]:
+    """The text of every page of a PDF, and the number of pages. Every kind of space (the
+    no-break space in "1 234 kr", the narrow one between digit groups) reads as a plain
+    space: how pypdf extracts them differs between its versions, what a reader sees does not."""
+    import io
+    import re
+
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(content))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    return re.sub(r"[\u00a0\u202f\u2009]", " ", text), len(reader.pages)

@@ -36,6 +36,8 @@ STATUS_BADGES: dict[str, str] = {
     Status.COMPLETE: "text-bg-success",
     Status.REJECTED: "text-bg-danger",
     Status.WITHDRAWN: "text-bg-dark",
+    Status.GRANTED: "text-bg-success",
+    Status.NOT_GRANTED: "text-bg-danger",
 }
 
 TEXT_FIELDS = (
@@ -210,7 +212,8 @@ def screening_forms(
 def error_list(form: forms.Form) -> list[tuple[str, str]]:
     """(id of the control or the form, message) for each error of ``form``, as
     ``soknad/_error_summary.html`` lists them."""
-    errors = [(f"{form.prefix}-form", str(e)) for e in form.non_field_errors()]
+    form_anchor = f"{form.prefix}-form" if form.prefix else ""  # no link without a form id
+    errors = [(form_anchor, str(e)) for e in form.non_field_errors()]
     for field in form:
         anchor = field.auto_id
         if isinstance(field.field.widget, forms.CheckboxSelectMultiple):
@@ -275,6 +278,7 @@ def case_context(
         "error_list": errors,
         "submissions": list(application.submissions.all()),
         "status_changes": list(application.status_changes.all()),
+        "sections": rules.case_sections(user, application),
     }
 
 

@@ -21,6 +21,8 @@ class Notification(models.Model):
         RECEIPT = "receipt", _("Receipt for a submitted application")
         MORE_INFO = "more_info", _("More information requested")
         REJECTED = "rejected", _("Application rejected on formal grounds")
+        SCORING_DEADLINE = "scoring_deadline", _("Reminder: the committee's scoring deadline")
+        DECISION = "decision", _("Decision on an application")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting to be sent")
@@ -65,7 +67,7 @@ class Notification(models.Model):
 
 # The kinds a person may turn off. Legal notices (a decision, a rejection, a receipt) and
 # messages that need an answer are always sent.
-OPTIONAL_KINDS = frozenset({Notification.Kind.DRAFT_DEADLINE})
+OPTIONAL_KINDS = frozenset({Notification.Kind.DRAFT_DEADLINE, Notification.Kind.SCORING_DEADLINE})
 
 
 class NotificationPreference(models.Model):

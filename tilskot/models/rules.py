@@ -125,6 +125,14 @@ class Community(models.Model):
         blank=True,
         help_text=_("Invoices must be marked with it, and internal costs are booked on it."),
     )
+    internal_booking = models.BooleanField(
+        _("the hospital trust's units book costs internally"),
+        default=False,
+        help_text=_(
+            "Tick where a grant to a unit of the hospital trust is booked on the project number "
+            "instead of being paid against invoices (as in Bergen)."
+        ),
+    )
     website = models.URLField(_("website"), blank=True)
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
     scores_hidden_until_own = models.BooleanField(
@@ -161,6 +169,14 @@ class Community(models.Model):
     @property
     def decides_in_two_stages(self) -> bool:
         return bool(self.second_decision_body)
+
+    @property
+    def decision_bodies(self) -> list[str]:
+        """The bodies that decide on a round's recommendation, in order; the last decides."""
+        return [
+            self.decision_body,
+            *([self.second_decision_body] if self.second_decision_body else []),
+        ]
 
     @property
     def final_decision_body(self) -> str:
@@ -326,6 +342,11 @@ class Scheme(models.Model):
         default=False,
         help_text=_("The measure must continue in ordinary operation after the grant."),
     )
+    report_due_months = models.PositiveSmallIntegerField(
+        _("final report due, months after the period"),
+        default=3,
+        help_text=_("How many months after a grant's period ends the final report is due."),
+    )
     min_checks_met = models.PositiveSmallIntegerField(
         _("checks that must be met"),
         null=True,
@@ -400,6 +421,15 @@ class Round(models.Model):
     budget = models.DecimalField(_("money available (NOK)"), null=True, blank=True, **MONEY)
     max_amount = models.DecimalField(
         _("maximum per application (NOK)"), null=True, blank=True, **MONEY
+    )
+    money_from = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="extra_rounds",
+        verbose_name=_("money left from"),
+        help_text=_("An extra round spends the money left after this round's decision."),
     )
 
     objects = ScopedManager(

@@ -1,0 +1,175 @@
+"""Decision letters (vedtaksbrev): rendered with WeasyPrint from the community's template, in
+the community's language, and kept exactly as issued.
+
+A community's letter is ``templates/komite/letters/<community>.html`` where one exists (Bergen's
+adds its own paragraph on audit), else ``komite/letters/default.html``; both extend
+``komite/letters/base.html``. What a letter says comes from data: the decision, the scheme's
+criteria, the payment route (``utbetaling.rules``), the report's due date
+(``Scheme.report_due_months``), the bodies and the contact address. The notice of the right to
+appeal follows forvaltningsloven §§ 27–29, for grants and refusals alike.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import logging
+import zipfile
+from tempfile import TemporaryFile
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.template.loader import select_template
+from django.utils import timezone, translation
+from django.utils.text import slugify
+
+from soknad.pdf import stylesheet
+from soknad.services import applicant_users
+from tilskot.messaging import notify
+from tilskot.models import Notification, User
+from tilskot.tasks import community_task
+from utbetaling.rules import payment_route
+
+from .models import DecisionItem, DecisionLetter, LetterBatch
+
+log = logging.getLogger(__name__)
+
+APPEAL_WEEKS = 3  # forvaltningsloven § 29: three weeks from the letter's receipt
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return day.replace(
+        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
+    )
+
+
+def report_due(item: DecisionItem) -> dt.date | None:
+    if not item.granted or item.period_end is None:
+        return None
+    return add_months(item.period_end, item.application.round.scheme.report_due_months)
+
+
+def appeal_deadline(issued_on: dt.date) -> dt.date:
+    return issued_on + dt.timedelta(weeks=APPEAL_WEEKS)
+
+
+def letter_items(round_):
+    """The final decision's items with everything a letter shows, in the decision's order."""
+    from .decisions import final_decision
+
+    decision = final_decision(round_)
+    if decision is None:
+        return []
+    return list(
+        DecisionItem.objects.filter(decision=decision)
+        .select_related(
+            "decision__round__scheme__community",
+            "application__owner",
+            "application__responsible_organisation",
+            "application__round__scheme",
+        )
+        .prefetch_related("application__partners")
+    )
+
+
+def _context(item: DecisionItem, issued_on: dt.date) -> dict:
+    decision = item.decision
+    round_ = decision.round
+    community = round_.scheme.community
+    application = item.application
+    return {
+        "community": community,
+        "scheme": round_.scheme,
+        "round": round_,
+        "decision": decision,
+        "item": item,
+        "application": application,
+        "partners": list(application.partners.all()),
+        "criteria": list(round_.scheme.criteria.all()),
+        "route": payment_route(application),
+        "report_due": report_due(item),
+        "issued_on": issued_on,
+        "appeal_weeks": APPEAL_WEEKS,
+        "appeal_deadline": appeal_deadline(issued_on),
+        "in_full": item.granted and item.amount is not None and not item.reason,
+    }
+
+
+def letter_pdf(item: DecisionItem, *, issued_on: dt.date) -> bytes:
+    from weasyprint import HTML
+
+    community = item.decision.round.scheme.community
+    template = select_template(
+        [f"komite/letters/{community.slug}.html", "komite/letters/default.html"]
+    )
+    with translation.override(community.language):
+        html = template.render(_context(item, issued_on))
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
+        stylesheets=[stylesheet()], pdf_tags=True
+    )
+
+
+def letter_filename(item: DecisionItem) -> str:
+    return f"vedtak-{item.application_id}-{slugify(item.application.title)[:40] or 'soknad'}.pdf"
+
+
+@transaction.atomic
+def letter_issue(item: DecisionItem, *, by: User) -> DecisionLetter:
+    """Render and keep the letter, and tell the applicants it is on their case. Issuing twice
+    gives the same letter and no second message."""
+    existing = DecisionLetter.objects.filter(item=item).first()
+    if existing is not None:
+        return existing
+    now = timezone.now()
+    pdf = letter_pdf(item, issued_on=timezone.localdate(now))
+    letter = DecisionLetter(application=item.application, item=item, issued_at=now, issued_by=by)
+    letter.file.save(letter_filename(item), ContentFile(pdf), save=False)
+    letter.save()
+    application = item.application
+    notify(
+        community=application.community,
+        kind=Notification.Kind.DECISION,
+        key=f"decision:{application.pk}",
+        recipients=applicant_users(application),
+        template="komite/emails/decision",
+        context={"application": application, "item": item, "decision": item.decision},
+        url=application.get_absolute_url(),
+    )
+    return letter
+
+
+@community_task(name="komite.letters_issue")
+def letters_issue(community, batch_id: int) -> str:
+    """Issue every letter of the round's final decision and pack them in one ZIP, counting
+    progress on the batch as it goes. The ZIP is written to a temporary file, never held in
+    memory, so a round of hundreds of letters fits."""
+    batch = LetterBatch.objects.select_related("round", "requested_by").get(pk=batch_id)
+    items = letter_items(batch.round)
+    LetterBatch.objects.filter(pk=batch.pk).update(
+        status=LetterBatch.Status.RUNNING, total=len(items), done=0
+    )
+    try:
+        with TemporaryFile() as spool:
+            with zipfile.ZipFile(spool, "w", zipfile.ZIP_DEFLATED) as archive:
+                for done, item in enumerate(items, start=1):
+                    letter = letter_issue(item, by=batch.requested_by)
+                    with letter.file.open("rb") as pdf:
+                        archive.writestr(letter_filename(item), pdf.read())
+                    LetterBatch.objects.filter(pk=batch.pk).update(done=done)
+            spool.seek(0)
+            batch.refresh_from_db()
+            batch.file.save(f"vedtaksbrev-{batch.round_id}-{batch.pk}.zip", File(spool), save=False)
+    except Exception as error:  # the page says it failed; the letters issued so far are kept
+        log.exception("Decision letters for round %s failed", batch.round_id)
+        LetterBatch.objects.filter(pk=batch.pk).update(
+            status=LetterBatch.Status.FAILED, error=str(error)[:2000], finished_at=timezone.now()
+        )
+        return ""
+    batch.status = LetterBatch.Status.DONE
+    batch.finished_at = timezone.now()
+    batch.save(update_fields=["file", "status", "finished_at"])
+    return batch.file.name
