@@ -4,6 +4,8 @@ round with it; an applicant reads their letter on the case."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -25,6 +27,8 @@ from . import decisions, letters, rules
 from .forms import DecisionForm, ExtraRoundForm
 from .models import Decision, DecisionItem, DecisionLetter, LetterBatch, Recommendation
 from .views import _round_or_404
+
+STALE_BATCH = dt.timedelta(minutes=15)
 
 
 def _may_read_decisions(user, round_: Round) -> bool:
@@ -131,6 +135,9 @@ def _letters_context(request, round_: Round) -> dict:
         "community": request.community,
         "round": round_,
         "batch": batch,
+        "can_issue": batch is None
+        or batch.finished
+        or batch.requested_at <= timezone.now() - STALE_BATCH,
     }
 
 
@@ -192,8 +199,12 @@ def letters_issue(request, community, round):
     if decisions.final_decision(round_) is None:
         messages.error(request, _("The final decision has not been recorded yet."))
         return redirect("komite:letters", community=community, round=round_.pk)
+    # One batch at a time; one that has not finished in a quarter of an hour (a worker that
+    # died) no longer blocks a new try, and letters already issued are not issued again.
     running = LetterBatch.objects.filter(
-        round=round_, status__in=[LetterBatch.Status.WAITING, LetterBatch.Status.RUNNING]
+        round=round_,
+        status__in=[LetterBatch.Status.WAITING, LetterBatch.Status.RUNNING],
+        requested_at__gt=timezone.now() - STALE_BATCH,
     ).exists()
     if not running:
         with transaction.atomic():

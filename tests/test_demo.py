@@ -1,4 +1,5 @@
-"""`make run`'s demo data: every role in every community, and a round open today in each."""
+"""`make run`'s demo data: every role in every community, a round open today in each, and a
+decided round with granted projects."""
 
 import datetime as dt
 
@@ -6,6 +7,7 @@ import pytest
 from django.core.management import call_command
 from django_scopes import scope
 
+from komite.selectors import granted
 from tilskot.demo import demo_email, load_demo
 from tilskot.models import Community, Round, User
 from tilskot.roles import Role, roles_of
@@ -22,6 +24,11 @@ def test_demo_gives_every_community_an_open_round_and_every_role(oslo_now):
         with scope(community=community):
             assert Round.objects.open_at(later).filter(name="Demorunde").count() == 1
             assert Round.objects.upcoming_at(later).filter(name="Neste demorunde").count() == 1
+            # A decided round: two granted by the last decision body, listed publicly.
+            assert [i.application.title for i in granted(community)] == [
+                "Felles ambulant team for skrøpelege eldre",
+                "Kombinerte stillingar for jordmødrer",
+            ]
         for role in Role:
             user = User.objects.get(email=demo_email(role, community))
             assert roles_of(user, community) == {role}

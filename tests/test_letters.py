@@ -323,3 +323,29 @@ def test_a_batch_of_many_letters_streams_to_disk(world, bergen, monkeypatch):
         assert zipfile.is_zipfile(archive)
     assert batch.percent == 100
     assert batch.finished_at <= timezone.now()
+
+
+def test_a_batch_whose_worker_died_does_not_block_a_new_one(
+    world, client, bergen, django_capture_on_commit_callbacks
+):
+    with scopes_disabled():
+        stuck = LetterBatch.objects.create(round=world.bergen_round, requested_by=world.sigrid)
+        LetterBatch.objects.filter(pk=stuck.pk).update(
+            requested_at=timezone.now() - dt.timedelta(minutes=20)
+        )
+    issue(client, world, django_capture_on_commit_callbacks)
+    with scopes_disabled():
+        assert LetterBatch.objects.filter(status=LetterBatch.Status.DONE).count() == 1
+
+
+def test_a_running_batch_is_not_started_twice(world, client, bergen):
+    with scopes_disabled():
+        LetterBatch.objects.create(
+            round=world.bergen_round, requested_by=world.sigrid, status="running"
+        )
+    client.force_login(world.sigrid)
+    url = reverse("komite:letters", kwargs={"community": "bergen", "round": world.bergen_round.pk})
+    assert "/vedtaksbrev/send/" not in client.get(url).content.decode()  # no button
+    client.post(f"{url}send/")
+    with scopes_disabled():
+        assert LetterBatch.objects.count() == 1

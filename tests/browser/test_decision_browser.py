@@ -10,6 +10,7 @@ import re
 import zipfile
 
 import pytest
+from django.utils import timezone
 from django_scopes import scope
 from playwright.sync_api import expect
 
@@ -172,7 +173,7 @@ def test_from_committee_to_public_list(browse, live_server, world, another_brows
     ssu.locator("table.decisions a").first.click()
     ssu.locator("#id_meeting").fill("SSU-møte 4/2026")
     ssu.locator("#id_case_reference").fill("32/26")
-    ssu.locator("#id_decided_on").fill(dt.date.today().isoformat())
+    ssu.locator("#id_decided_on").fill(timezone.localdate().isoformat())
     expect(ssu.locator(f"#id_amount_{hospital.pk}")).to_have_value("400000.00")  # proposed
     expect(ssu.locator(f"#id_period_start_{hospital.pk}")).to_have_value("2027-01-01")
     ssu.locator("form.decision-form button[name=record]").click()
