@@ -4,7 +4,8 @@
 How many bodies decide, and in which order, is community data (``Community.decision_bodies``):
 Bergen's SSU decides alone; in Nord the community's SSU prioritises and Helse Nord's
 coordination committee decides. Stage 1 starts from the committee's sent recommendation, each
-later stage from the recorded stage before it, and the last stage is the final decision.
+later stage from the recorded stage before it, and the last stage is the final decision: it
+decides the applications and opens a grant (``utbetaling``) for each one granted.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from django.utils.translation import gettext as _
 from soknad.models import Application
 from soknad.services import application_decide
 from tilskot.models import Round, User
+from utbetaling.services import grants_open
 
 from . import rules
 from .models import Decision, DecisionItem, Recommendation
@@ -252,13 +254,19 @@ def decision_save(
     decision.save()
     if record and decision.is_final:
         when = date_format(decided_on, "SHORT_DATE_FORMAT")
-        for item in decision.items.select_related("application"):
+        items = list(
+            decision.items.select_related(
+                "application__round__scheme__community", "application__responsible_organisation"
+            )
+        )
+        for item in items:
             application_decide(
                 application=item.application,
                 granted=item.granted,
                 by=by,
                 message=f"{decision.body}, {decision.meeting} {when}, {decision.case_reference}",
             )
+        grants_open(items=items)  # the payment stage takes the granted ones from here
     return decision
 
 

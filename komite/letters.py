@@ -11,7 +11,6 @@ appeal follows forvaltningsloven §§ 27–29, for grants and refusals alike.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import logging
 import zipfile
@@ -27,6 +26,7 @@ from django.utils.text import slugify
 
 from soknad.pdf import stylesheet
 from soknad.services import applicant_users
+from tilskot.dates import add_months
 from tilskot.messaging import notify
 from tilskot.models import Notification, User
 from tilskot.tasks import community_task
@@ -37,14 +37,6 @@ from .models import DecisionItem, DecisionLetter, LetterBatch
 log = logging.getLogger(__name__)
 
 APPEAL_WEEKS = 3  # forvaltningsloven § 29: three weeks from the letter's receipt
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    return day.replace(
-        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
-    )
 
 
 def report_due(item: DecisionItem) -> dt.date | None:

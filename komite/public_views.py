@@ -17,6 +17,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rapport.selectors import closed_grants, shared_learning
 from soknad.exports import csv_safe
 from tilskot.models import Community, Organisation
 
@@ -49,7 +50,9 @@ def org_identifier(organisation: Organisation | None) -> str:
     return f"NO-BRC-{organisation.org_number}"
 
 
-def grant_status(item: DecisionItem) -> str:
+def grant_status(item: DecisionItem, closed: bool = False) -> str:
+    if closed:
+        return _("Completed")
     today = timezone.localdate()
     if item.period_start and today < item.period_start:
         return _("Not started")
@@ -84,13 +87,23 @@ def _grant(item: DecisionItem, community: Community) -> dict:
 
 def granted(request, community):
     page = Paginator(selectors.granted(request.community), 50).get_page(request.GET.get("side"))
+    ids = [item.application_id for item in page]
+    closed = closed_grants(ids)
+    learning = shared_learning(ids)
     return render(
         request,
         "komite/granted.html",
         {
             "community": request.community,
             "page": page,
-            "rows": [(item, grant_status(item)) for item in page],
+            "rows": [
+                (
+                    item,
+                    grant_status(item, item.application_id in closed),
+                    learning.get(item.application_id, ""),
+                )
+                for item in page
+            ],
         },
     )
 

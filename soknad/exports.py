@@ -1,5 +1,6 @@
-"""The secretariat's table of a round's applications as a file: CSV (UTF-8, comma-separated, for
-other programs) and Excel (XLSX, for people).
+"""Tables as files: CSV (UTF-8, comma-separated, for other programs) and Excel (XLSX, for
+people) — the secretariat's table of a round's applications, and any other table
+(``table_csv``, ``table_xlsx``; the finance table and the status report use them).
 
 Applicants write the titles and names that end up here, so no cell can become a formula: CSV
 cells that a spreadsheet would read as one are prefixed with an apostrophe (OWASP's advice), and
@@ -91,23 +92,34 @@ def _attachment(response: HttpResponse, filename: str) -> HttpResponse:
     return response
 
 
-def applications_csv(applications: Iterable[Application], *, filename: str) -> HttpResponse:
+def table_csv(head: list[str], body: Iterable[list[object]], *, filename: str) -> HttpResponse:
+    """Any table as CSV (UTF-8, comma-separated), no cell a formula."""
     response = _attachment(HttpResponse(content_type="text/csv; charset=utf-8"), f"{filename}.csv")
     writer = csv.writer(response)
-    writer.writerow(headers())
-    for row in rows(applications):
+    writer.writerow(head)
+    for row in body:
         writer.writerow([csv_safe(value) for value in row])
     return response
 
 
-def applications_xlsx(applications: Iterable[Application], *, filename: str) -> HttpResponse:
+def table_xlsx(
+    head: list[str],
+    body: Iterable[list[object]],
+    *,
+    filename: str,
+    title: str,
+    amount_columns: tuple[int, ...] = (),
+    widths: tuple[int, ...] = (),
+) -> HttpResponse:
+    """Any table as an Excel workbook: bold frozen header, text cells as text, amounts
+    (zero-based ``amount_columns``) with two decimals."""
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = gettext("Applications")[:31]
-    sheet.append(headers())
+    sheet.title = title[:31]
+    sheet.append(head)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for row_number, row in enumerate(rows(applications), start=2):
+    for row_number, row in enumerate(body, start=2):
         for column, value in enumerate(row, start=1):
             if isinstance(value, str):
                 cell = sheet.cell(
@@ -116,15 +128,30 @@ def applications_xlsx(applications: Iterable[Application], *, filename: str) -> 
                 cell.data_type = "s"  # openpyxl would make "=..." a formula
             else:
                 cell = sheet.cell(row=row_number, column=column, value=value)
-            if column - 1 in AMOUNT_COLUMNS:
+            if column - 1 in amount_columns:
                 cell.number_format = "#,##0.00"
-    for column, width in enumerate(WIDTHS, start=1):
+    for column, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(column)].width = width
     sheet.freeze_panes = "A2"
     content = BytesIO()
     workbook.save(content)
     response = HttpResponse(content.getvalue(), content_type=XLSX_TYPE)
     return _attachment(response, f"{filename}.xlsx")
+
+
+def applications_csv(applications: Iterable[Application], *, filename: str) -> HttpResponse:
+    return table_csv(headers(), rows(applications), filename=filename)
+
+
+def applications_xlsx(applications: Iterable[Application], *, filename: str) -> HttpResponse:
+    return table_xlsx(
+        headers(),
+        rows(applications),
+        filename=filename,
+        title=gettext("Applications"),
+        amount_columns=AMOUNT_COLUMNS,
+        widths=WIDTHS,
+    )
 
 
 FORMATS: dict[str, Callable[..., HttpResponse]] = {

@@ -249,3 +249,64 @@ class QuestionAnswerFactory(factory.django.DjangoModelFactory):
     )
     yes = True
     text = factory.Sequence(lambda n: f"Forklaring {n}.")
+
+
+def make_grant(application=None, *, amount=100_000, internal=False, accepted=True, **fields):
+    """A granted application's open grant (with a recorded final decision behind it and one
+    budget line), as ``komite.decisions`` would leave it. Call with scopes disabled."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from komite.models import Decision, DecisionItem
+    from utbetaling.models import Grant, GrantBudgetLine
+
+    application = application or ApplicationFactory()
+    application.status = "granted"
+    application.save()
+    round_ = application.round
+    community = round_.scheme.community
+    decision, _created = Decision.objects.get_or_create(
+        round=round_,
+        stage=len(community.decision_bodies),
+        defaults={
+            "body": community.final_decision_body,
+            "meeting": "SSU 1/2026",
+            "case_reference": "1/26",
+            "decided_on": dt.date(2026, 11, 20),
+            "status": Decision.Status.RECORDED,
+            "recorded_at": timezone.now(),
+        },
+    )
+    start, end = dt.date(2027, 1, 1), dt.date(2027, 12, 31)
+    item = DecisionItem.objects.create(
+        decision=decision,
+        application=application,
+        order=1,
+        granted=True,
+        amount=amount,
+        period_start=start,
+        period_end=end,
+    )
+    grant = Grant.objects.create(
+        application=application,
+        decision_item=item,
+        amount=amount,
+        period_start=start,
+        period_end=end,
+        internal=internal,
+        project_number=community.payment_project_number,
+        accepted_at=timezone.now() if accepted else None,
+        accepted_by=application.owner if accepted else None,
+        accepted_as="Kommunalsjef" if accepted else "",
+        bank_account="" if internal or not accepted else "12345678903",
+        **fields,
+    )
+    GrantBudgetLine.objects.create(
+        grant=grant,
+        year=2027,
+        organisation=application.responsible_organisation,
+        description="Prosjektleiing",
+        amount=amount,
+    )
+    return grant

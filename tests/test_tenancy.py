@@ -26,8 +26,10 @@ from komite.models import (
     Recommendation,
     RoundReview,
 )
+from rapport.models import FinalReport
 from soknad.models import Application, Invitation
 from tilskot.models import Community, Round
+from utbetaling.models import Payment, Reallocation, RepaymentClaim
 
 from .factories import (
     ApplicationFactory,
@@ -36,6 +38,7 @@ from .factories import (
     SchemeFactory,
     SubmissionFactory,
     UserFactory,
+    make_grant,
 )
 
 TENANT_APPS = ("tilskot", "soknad", "komite", "utbetaling", "rapport")
@@ -55,9 +58,23 @@ OBJECT_FACTORIES: dict[str, Callable[[Community], int]] = {
             owner=UserFactory(email=WALKER),
         ).pk
     ),
+    "grant": lambda community: (
+        make_grant(
+            ApplicationFactory(
+                round=RoundFactory(scheme=SchemeFactory(community=community)),
+                owner=UserFactory(email=WALKER),
+            )
+        ).pk
+    ),
 }
 # URL arguments that are values, not objects.
-VALUES: dict[str, object] = {"step": "basics", "stage": 1}
+VALUES: dict[str, object] = {
+    "step": "basics",
+    "stage": 1,
+    "action": "godkjenn",
+    "year": 2026,
+    "format": "xlsx",
+}
 
 
 def application_for(community: Community, made: dict[str, int]) -> Application:
@@ -85,7 +102,35 @@ DEPENDENT_FACTORIES: dict[str, Callable[[Community, dict[str, int]], int]] = {
         ).token
     ),
     "batch": lambda community, made: _letters_zipped(made["round"]),
+    "payment": lambda community, made: _invoice(made["grant"]),
+    "reallocation": lambda community, made: (
+        Reallocation.objects.create(
+            grant_id=made["grant"], reason="Flytt", requested_by=UserFactory(email=WALKER)
+        ).pk
+    ),
+    "claim": lambda community, made: (
+        RepaymentClaim.objects.create(
+            grant_id=made["grant"],
+            amount=1000,
+            reason="Ikkje brukt",
+            due_date="2030-01-01",
+            raised_by=UserFactory(email=WALKER),
+        ).pk
+    ),
 }
+
+
+def _invoice(grant_id: int) -> int:
+    payment = Payment(
+        grant_id=grant_id,
+        kind=Payment.Kind.INVOICE,
+        number="F-1",
+        date="2027-02-01",
+        amount=1000,
+        registered_by=UserFactory(email=WALKER),
+    )
+    payment.file.save("faktura.pdf", ContentFile(b"%PDF-1.4 faktura"))
+    return payment.pk
 
 
 def _letters_zipped(round_id: int) -> int:
@@ -145,11 +190,17 @@ def _decided(community: Community, made: dict) -> None:
     )
 
 
+def _auditor_confirmation(community: Community, made: dict) -> None:
+    report = FinalReport.objects.create(grant_id=made["grant"])
+    report.auditor_confirmation.save("revisor.pdf", ContentFile(b"%PDF-1.4 revisor"))
+
+
 # Pages that need more than the object itself (route fragment → setup of the walker's own).
 PREPARE_OWN: dict[str, Callable[[Community, dict], None]] = {
     "komite/": _walker_reviews,
     "innstilling.pdf": _recommendation_sent,
     "vedtaksbrev.pdf": _decided,
+    "revisor/": _auditor_confirmation,
 }
 
 # Named URLs outside any community (the admin and set_language are checked separately).
@@ -265,14 +316,15 @@ def test_foreign_objects_are_404_and_own_objects_are_not(client, world, route, n
     # A POST-only view, posted without data, may answer with its page or a redirect.
     expected = {200, 302} if post_only else {200}
     assert status in expected, f"{name}: {own_url} fails with its own objects ({status})"
-    if params:
+    objects = [p for p in params if p not in VALUES]  # arguments that name an object
+    if objects:
         foreign_url = build(route, {"community": "bergen", **foreign})
         assert request(client, foreign_url) == 404, f"{name}: {foreign_url} leaks"
     unknown_url = build(route, {"community": "finst-ikkje", **own})
     assert request(client, unknown_url) == 404
 
     client.logout()
-    if params:
+    if objects:
         assert request(client, foreign_url) in (302, 404)
 
 

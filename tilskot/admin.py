@@ -88,6 +88,11 @@ class ApplicationQuestionInline(admin.StackedInline):
     extra = 0
 
 
+class ReportQuestionInline(admin.StackedInline):
+    model = models.ReportQuestion
+    extra = 0
+
+
 class SchemeFundingInline(admin.TabularInline):
     model = models.SchemeFunding
     extra = 0
@@ -97,7 +102,13 @@ class SchemeFundingInline(admin.TabularInline):
 class SchemeAdmin(CommunityChoiceMixin, SimpleHistoryAdmin):
     list_display = ["name", "community"]
     list_select_related = ["community"]
-    inlines = [CriterionInline, PriorityAreaInline, ApplicationQuestionInline, SchemeFundingInline]
+    inlines = [
+        CriterionInline,
+        PriorityAreaInline,
+        ApplicationQuestionInline,
+        ReportQuestionInline,
+        SchemeFundingInline,
+    ]
 
 
 @admin.register(models.Round)
@@ -111,6 +122,7 @@ for model in (
     models.Criterion,
     models.PriorityArea,
     models.ApplicationQuestion,
+    models.ReportQuestion,
     models.CommitteeSeat,
     models.SchemeFunding,
 ):

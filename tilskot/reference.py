@@ -30,6 +30,7 @@ from .models import (
     Criterion,
     Organisation,
     PriorityArea,
+    ReportQuestion,
     Round,
     Scheme,
     SchemeFunding,
@@ -117,6 +118,9 @@ def _load_scheme(community: Community, data: dict, national: list[dict]) -> Sche
     criteria = data.pop("criteria", [])
     areas = data.pop("priority_areas", [])
     questions = data.pop("questions", [])
+    report_questions = data.pop("report_questions", [])
+    if "auditor_threshold" in data:
+        data["auditor_threshold"] = _money(data["auditor_threshold"])
     fundings = data.pop("fundings", [])
     rounds = data.pop("rounds", [])
     with_national = data.pop("national_priorities", True)
@@ -140,6 +144,12 @@ def _load_scheme(community: Community, data: dict, national: list[dict]) -> Sche
     for order, item in enumerate(questions, start=1):
         item = dict(item)
         question, _ = ApplicationQuestion.objects.update_or_create(
+            scheme=scheme, key=item.pop("key"), defaults={"order": order, **item}
+        )
+        question.full_clean()
+    for order, item in enumerate(report_questions, start=1):
+        item = dict(item)
+        question, _ = ReportQuestion.objects.update_or_create(
             scheme=scheme, key=item.pop("key"), defaults={"order": order, **item}
         )
         question.full_clean()

@@ -17,6 +17,8 @@ community_patterns = [
     path("varsler/", views.NotificationsView.as_view(), name="notifications"),
     path("", include("soknad.urls")),
     path("", include("komite.urls")),
+    path("", include("utbetaling.urls")),
+    path("", include("rapport.urls")),
     *profile_patterns,
 ]
 

@@ -81,3 +81,25 @@ def validate_community_slug(value: str) -> None:
             code="reserved_slug",
             params={"value": value},
         )
+
+
+ACCOUNT_NUMBER_WEIGHTS = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
+
+
+def validate_account_number(value: str) -> None:
+    """Norwegian bank account number: 11 digits, the last a mod-11 check digit (written
+    1234.56.78903; spaces and dots are allowed when typed)."""
+    digits = value.replace(" ", "").replace(".", "")
+    if len(digits) != 11 or not digits.isdigit():
+        raise ValidationError(
+            _("An account number has exactly 11 digits (for example 1234.56.78903)."),
+            code="account_number_format",
+        )
+    remainder = sum(int(d) * w for d, w in zip(digits[:10], ACCOUNT_NUMBER_WEIGHTS, strict=True))
+    check = (11 - remainder % 11) % 11
+    if check == 10 or check != int(digits[10]):
+        raise ValidationError(
+            _("The check digit of account number %(value)s is wrong: check for a typing error."),
+            code="account_number_check_digit",
+            params={"value": f"{digits[:4]}.{digits[4:6]}.{digits[6:]}"},
+        )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from soknad.models import Application
 from tilskot.models import Organisation
+from tilskot.roles import Role, has_role
 
 
 @dataclass(frozen=True)
@@ -29,3 +30,46 @@ def payment_route(application: Application) -> PaymentRoute:
         and organisation.kind in (Organisation.Kind.HOSPITAL_TRUST, Organisation.Kind.HOSPITAL_UNIT)
     )
     return PaymentRoute(internal=internal, project_number=community.payment_project_number)
+
+
+# --- who may do what with a grant's money -----------------------------------------------------
+
+
+def is_recipient(user, grant) -> bool:
+    """The grant's responsible applicant or an accepted co-applicant."""
+    from soknad.rules import is_applicant_of
+
+    return is_applicant_of(user, grant.application)
+
+
+def is_secretariat(user, grant) -> bool:
+    return has_role(user, grant.application.community, Role.SECRETARIAT)
+
+
+def is_finance(user, grant) -> bool:
+    return has_role(user, grant.application.community, Role.FINANCE)
+
+
+def can_see_grant(user, grant) -> bool:
+    return is_recipient(user, grant) or is_secretariat(user, grant) or is_finance(user, grant)
+
+
+def can_register_payment(user, grant) -> bool:
+    """The recipient registers invoices; the secretariat registers for them, and finance
+    registers internal bookings."""
+    return is_recipient(user, grant) or is_secretariat(user, grant) or is_finance(user, grant)
+
+
+def can_see_finance_table(user, community) -> bool:
+    return has_role(user, community, Role.FINANCE) or has_role(user, community, Role.SECRETARIAT)
+
+
+def marking_ok(marking: str, project_number: str) -> bool:
+    """The invoice is marked with the project number, however it is spaced or cased."""
+    if not project_number:
+        return True
+
+    def norm(text: str) -> str:
+        return "".join(ch for ch in text.upper() if ch.isalnum())
+
+    return norm(project_number) in norm(marking)

@@ -23,6 +23,11 @@ class Notification(models.Model):
         REJECTED = "rejected", _("Application rejected on formal grounds")
         SCORING_DEADLINE = "scoring_deadline", _("Reminder: the committee's scoring deadline")
         DECISION = "decision", _("Decision on an application")
+        INVOICE_RETURNED = "invoice_returned", _("Invoice returned")
+        REALLOCATION_DECIDED = "reallocation", _("Reallocation decided")
+        REPAYMENT_CLAIM = "repayment_claim", _("Claim for repayment")
+        REPORT_DECIDED = "report_decided", _("Final report returned or approved")
+        REPORT_DUE = "report_due", _("Reminder: a final report is due")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting to be sent")

@@ -347,6 +347,17 @@ class Scheme(models.Model):
         default=3,
         help_text=_("How many months after a grant's period ends the final report is due."),
     )
+    auditor_threshold = models.DecimalField(
+        _("auditor's confirmation above (NOK)"),
+        null=True,
+        blank=True,
+        default=200_000,
+        **MONEY,
+        help_text=_(
+            "A final report for a grant above this amount needs an auditor's confirmation. "
+            "Empty: never (the grant is part of the recipient's ordinary audit)."
+        ),
+    )
     min_checks_met = models.PositiveSmallIntegerField(
         _("checks that must be met"),
         null=True,
@@ -554,6 +565,32 @@ class ApplicationQuestion(models.Model):
         ordering = ["order", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["scheme", "key"], name="unique_question_key"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class ReportQuestion(models.Model):
+    """A question of the community's own in the final report, beside the fixed parts (what was
+    done, effect, money spent, continued operation, learning points)."""
+
+    scheme = models.ForeignKey(Scheme, on_delete=models.CASCADE, related_name="report_questions")
+    key = models.SlugField(_("key"), max_length=60)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    text = models.CharField(_("question"), max_length=500)
+    help_text = models.TextField(_("help text"), blank=True)
+    required = models.BooleanField(_("required"), default=True)
+
+    objects = ScopedManager(community="scheme__community")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("final report question")
+        verbose_name_plural = _("final report questions")
+        ordering = ["order", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "key"], name="unique_report_question_key"),
         ]
 
     def __str__(self) -> str:

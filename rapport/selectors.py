@@ -1,0 +1,84 @@
+"""Reads of the report stage: the learning points shared publicly, and the yearly status of
+every granted measure for the regional health authority."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import QuerySet
+
+from utbetaling.models import Grant
+from utbetaling.selectors import with_totals
+
+from .models import FinalReport
+
+
+def shared_learning(application_ids) -> dict[int, str]:
+    """Application id → learning points its recipient agreed to publish (approved reports)."""
+    return dict(
+        FinalReport.objects.filter(
+            grant__application_id__in=application_ids,
+            status=FinalReport.Status.APPROVED,
+            share_learning=True,
+        )
+        .exclude(learning_points="")
+        .values_list("grant__application_id", "learning_points")
+    )
+
+
+def closed_grants(application_ids) -> set[int]:
+    return set(
+        Grant.objects.filter(
+            application_id__in=application_ids, status=Grant.Status.CLOSED
+        ).values_list("application_id", flat=True)
+    )
+
+
+@dataclass
+class StatusRow:
+    grant: Grant
+    report_status: str
+
+
+def status_report(year: int) -> list[StatusRow]:
+    """Every grant decided in ``year`` (in the request's community) with its money and the
+    state of its final report: what the community reports to the regional health authority
+    each November."""
+    grants: QuerySet[Grant] = (
+        with_totals(Grant.objects.filter(decision_item__decision__decided_on__year=year))
+        .select_related(
+            "application__round",
+            "application__responsible_organisation",
+            "final_report",
+        )
+        .order_by("application__round__closes_at", "application__title")
+    )
+    rows = []
+    for grant in grants:
+        try:
+            report = grant.final_report
+        except FinalReport.DoesNotExist:
+            report = None
+        rows.append(
+            StatusRow(
+                grant=grant,
+                report_status=report.get_status_display() if report else "",
+            )
+        )
+    return rows
+
+
+def status_years() -> list[int]:
+    return sorted(
+        {
+            d.year
+            for d in Grant.objects.values_list("decision_item__decision__decided_on", flat=True)
+            if d
+        },
+        reverse=True,
+    )
+
+
+def total(rows: list[StatusRow], attribute: str) -> Decimal:
+    return sum((getattr(r.grant, attribute) for r in rows), start=Decimal(0))
