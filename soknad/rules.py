@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tilskot.models import Criterion, Organisation, Round
-from tilskot.roles import Role, has_role
+from tilskot.roles import Role, has_role, object_permissions
 
 from .models import Application, Document
 
@@ -43,12 +43,14 @@ def is_applicant_of(user, application: Application) -> bool:
     """The responsible applicant or an accepted co-applicant."""
     if not user.is_authenticated:
         return False
-    return application.owner_id == user.pk or user.has_perm(COAPPLY, application)
+    return application.owner_id == user.pk or COAPPLY.split(".")[1] in object_permissions(
+        user, application
+    )
 
 
 def can_view(user, application: Application) -> bool:
-    return is_applicant_of(user, application) or has_role(
-        user, application.community, Role.SECRETARIAT
+    return has_role(user, application.community, Role.SECRETARIAT) or is_applicant_of(
+        user, application
     )
 
 

@@ -7,7 +7,7 @@ from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 
 from tilskot.models import User
 
-from .models import Application, BudgetLine, StatusChange
+from .models import Application, BudgetLine, CostGain, Invitation, StatusChange
 
 
 def application_get(*, pk: int) -> Application | None:
@@ -20,11 +20,12 @@ def application_get(*, pk: int) -> Application | None:
             "partners",
             "priority_areas",
             "documents",
-            "criterion_answers__criterion",
-            "question_answers__question",
-            "budget_lines__organisation",
-            "costs_gains__organisation",
-            "invitations__accepted_by",
+            # The criteria and questions come once, from the scheme (below), not per answer.
+            "criterion_answers",
+            "question_answers",
+            Prefetch("budget_lines", queryset=BudgetLine.objects.select_related("organisation")),
+            Prefetch("costs_gains", queryset=CostGain.objects.select_related("organisation")),
+            Prefetch("invitations", queryset=Invitation.objects.select_related("accepted_by")),
             "submissions",
             Prefetch("status_changes", queryset=StatusChange.objects.select_related("by")),
             "round__scheme__criteria",

@@ -55,13 +55,18 @@ ADMIN_PERMISSIONS: dict[Role, tuple[str, ...]] = {
 CHECKER = "_tilskot_permission_checker"
 
 
-def _codenames(user, community) -> set[str]:
-    """The user's object permissions on ``community``, looked up once per user object (so once
-    per request): guardian's checker caches them. ``forget_roles`` clears it after a change."""
+def object_permissions(user, obj) -> set[str]:
+    """The user's object permissions (codenames) on ``obj`` — a community, an application —
+    looked up once per user object and object (so once per request): guardian's checker caches
+    them. ``forget_roles`` clears them after a change."""
     checker = user.__dict__.get(CHECKER)
     if checker is None:
         checker = user.__dict__[CHECKER] = ObjectPermissionChecker(user)
-    return set(checker.get_perms(community))
+    return set(checker.get_perms(obj))
+
+
+def _codenames(user, community) -> set[str]:
+    return object_permissions(user, community)
 
 
 def forget_roles(user) -> None:
