@@ -14,10 +14,20 @@ def can_manage_committee(user, round_: Round) -> bool:
     return has_role(user, round_.scheme.community, Role.SECRETARIAT)
 
 
+MEMBERSHIPS = "_tilskot_memberships"
+
+
 def member_of(user, round_: Round) -> Membership | None:
+    """The user's seat on the round's committee, looked up once per request (cached on the
+    user object, as roles are)."""
     if not user.is_authenticated:
         return None
-    return Membership.objects.filter(round=round_, user=user).select_related("employer").first()
+    cache = user.__dict__.setdefault(MEMBERSHIPS, {})
+    if round_.pk not in cache:
+        cache[round_.pk] = (
+            Membership.objects.filter(round=round_, user=user).select_related("employer").first()
+        )
+    return cache[round_.pk]
 
 
 def review_is_open(round_: Round) -> bool:

@@ -56,6 +56,7 @@ def member_appoint(
             _("%(person)s is already on the committee for this round.") % {"person": user}
         ) from None
     role_grant(user=user, community=round_.scheme.community, role=Role.COMMITTEE)
+    user.__dict__.pop(rules.MEMBERSHIPS, None)
     return member
 
 
@@ -73,6 +74,7 @@ def member_remove(*, member: Membership, by: User) -> None:
             % {"person": user}
         )
     member.delete()
+    user.__dict__.pop(rules.MEMBERSHIPS, None)
     if not Membership.objects.filter(user=user).exists():
         role_revoke(user=user, community=round_.scheme.community, role=Role.COMMITTEE)
 

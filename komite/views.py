@@ -153,7 +153,7 @@ def review(request, community, round):
 @login_required
 def declare(request, community, application):
     """Declare a conflict of interest (or none) before seeing the application."""
-    app = application_get(pk=application)
+    app = application_get(pk=application, with_case=False)
     member = rules.member_of(request.user, app.round) if app else None
     if app is None or member is None or app.status != Application.Status.COMPLETE:
         raise Http404
@@ -213,7 +213,7 @@ def declare(request, community, application):
 def application(request, community, application):
     """The application for a member without a conflict, with their scoring form. The form is
     saved in place with htmx (the page still works without JavaScript)."""
-    app = application_get(pk=application)
+    app = application_get(pk=application, with_case=False)
     if app is None or not rules.can_review(request.user, app):
         raise Http404
     member = rules.member_of(request.user, app.round)

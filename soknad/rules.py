@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -141,12 +140,12 @@ class BudgetTotals:
 
 
 def budget_totals(application: Application) -> BudgetTotals:
-    sums = application.budget_lines.aggregate(
-        requested=Sum("requested_amount"), own=Sum("own_contribution")
-    )
-    cents = Decimal("0.01")  # SQLite sums lose the scale PostgreSQL keeps
+    """Summed from the lines (prefetched on the case view, so no query there)."""
+    lines = application.budget_lines.all()
+    cents = Decimal("0.01")
     return BudgetTotals(
-        Decimal(sums["requested"] or 0).quantize(cents), Decimal(sums["own"] or 0).quantize(cents)
+        sum((line.requested_amount for line in lines), Decimal(0)).quantize(cents),
+        sum((line.own_contribution for line in lines), Decimal(0)).quantize(cents),
     )
 
 
@@ -193,9 +192,8 @@ def application_missing(application: Application) -> list[Missing]:
         Organisation.Kind.HOSPITAL_UNIT,
     }:
         need("parties", "partners", _("The hospital trust or one of its units must take part."))
-    if (
-        scheme.requires_documented_agreement
-        and not application.documents.filter(kind=Document.Kind.AGREEMENT).exists()
+    if scheme.requires_documented_agreement and not any(
+        d.kind == Document.Kind.AGREEMENT for d in application.documents.all()
     ):
         need("parties", "agreement", _("Upload the documented agreement between the parties."))
     if scheme.requires_anchoring and not (
@@ -208,7 +206,7 @@ def application_missing(application: Application) -> list[Missing]:
         )
 
     # Content
-    if not application.priority_areas.exists():
+    if not application.priority_areas.all():
         need("content", "priority_areas", _("Choose at least one priority area."))
     for field, label in (
         ("method", _("Describe the method.")),
@@ -254,7 +252,7 @@ def application_missing(application: Application) -> list[Missing]:
 
     # Budget
     totals = budget_totals(application)
-    if not application.budget_lines.exists():
+    if not application.budget_lines.all():
         need("budget", "budget", _("Add at least one budget line."))
     elif totals.requested <= 0:
         need("budget", "budget", _("The budget must ask for an amount from the grant."))
@@ -280,7 +278,7 @@ def application_warnings(application: Application) -> list[str]:
     warnings = []
     scheme = application.round.scheme
     own = budget_totals(application).own_contribution
-    if scheme.requires_own_contribution and application.budget_lines.exists() and own <= 0:
+    if scheme.requires_own_contribution and application.budget_lines.all() and own <= 0:
         warnings.append(
             str(
                 _(

@@ -10,27 +10,33 @@ from tilskot.models import User
 from .models import Application, BudgetLine, CostGain, Invitation, StatusChange
 
 
-def application_get(*, pk: int) -> Application | None:
-    """One application of the active community with everything its case view shows."""
+def application_get(*, pk: int, with_case: bool = True) -> Application | None:
+    """One application of the active community with everything its case view shows; without
+    ``with_case`` only its content (no invitations, submissions or case log), as a committee
+    member reads it."""
+    prefetch = [
+        "partners",
+        "priority_areas",
+        "documents",
+        # The criteria and questions come once, from the scheme (below), not per answer.
+        "criterion_answers",
+        "question_answers",
+        Prefetch("budget_lines", queryset=BudgetLine.objects.select_related("organisation")),
+        Prefetch("costs_gains", queryset=CostGain.objects.select_related("organisation")),
+        "round__scheme__criteria",
+        "round__scheme__questions",
+    ]
+    if with_case:
+        prefetch += [
+            Prefetch("invitations", queryset=Invitation.objects.select_related("accepted_by")),
+            "submissions",
+            Prefetch("status_changes", queryset=StatusChange.objects.select_related("by")),
+        ]
     return (
         Application.objects.select_related(
             "round__scheme__community", "owner", "responsible_organisation"
         )
-        .prefetch_related(
-            "partners",
-            "priority_areas",
-            "documents",
-            # The criteria and questions come once, from the scheme (below), not per answer.
-            "criterion_answers",
-            "question_answers",
-            Prefetch("budget_lines", queryset=BudgetLine.objects.select_related("organisation")),
-            Prefetch("costs_gains", queryset=CostGain.objects.select_related("organisation")),
-            Prefetch("invitations", queryset=Invitation.objects.select_related("accepted_by")),
-            "submissions",
-            Prefetch("status_changes", queryset=StatusChange.objects.select_related("by")),
-            "round__scheme__criteria",
-            "round__scheme__questions",
-        )
+        .prefetch_related(*prefetch)
         .filter(pk=pk)
         .first()
     )
