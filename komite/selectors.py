@@ -13,6 +13,7 @@ from tilskot.models import Criterion, Organisation, Round
 from tilskot.roles import Role, has_role
 
 from .models import Assessment, ConflictDeclaration, Decision, DecisionItem, Membership, Score
+from .rules import member_of
 
 
 @dataclass
@@ -120,7 +121,7 @@ def _visible_to(viewer, round_: Round, applications: list[Application]) -> set[i
     ids = {a.pk for a in applications}
     if has_role(viewer, round_.scheme.community, Role.SECRETARIAT):
         return ids
-    member = Membership.objects.filter(round=round_, user=viewer).first()
+    member = member_of(viewer, round_)
     if member is None:
         return set()
     no_conflict = set(
