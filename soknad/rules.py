@@ -14,13 +14,15 @@ from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from guardian.shortcuts import get_user_perms
 
 from tilskot.models import Criterion, Organisation, Round
-from tilskot.roles import Role, has_role, object_permissions
+from tilskot.roles import Role, has_role
 
 from .models import Application, Document
 
 COAPPLY = "soknad.coapply_application"
+COAPPLICANT_CACHE = "_tilskot_coapplicant"
 
 # The steps of the application form, in order: (key, title). Each missing item names its step.
 STEPS: list[tuple[str, str]] = [
@@ -42,9 +44,17 @@ def is_applicant_of(user, application: Application) -> bool:
     """The responsible applicant or an accepted co-applicant."""
     if not user.is_authenticated:
         return False
-    return application.owner_id == user.pk or COAPPLY.split(".")[1] in object_permissions(
-        user, application
-    )
+    if application.owner_id == user.pk:
+        return True
+    # A co-applicant accepted an invitation (prefetched on the case view: no query) and holds
+    # the guardian permission given then, to the person, never a group (one query, once per
+    # request).
+    cache = user.__dict__.setdefault(COAPPLICANT_CACHE, {})
+    if application.pk not in cache:
+        cache[application.pk] = any(
+            i.accepted_by_id == user.pk for i in application.invitations.all()
+        ) and COAPPLY.split(".")[1] in get_user_perms(user, application)
+    return cache[application.pk]
 
 
 def can_view(user, application: Application) -> bool:

@@ -241,6 +241,7 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Application:
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_by", "accepted_at"])
     assign_perm(rules.COAPPLY, user, invitation.application)
+    user.__dict__.pop(rules.COAPPLICANT_CACHE, None)
     role_grant(user=user, community=invitation.application.community, role=Role.APPLICANT)
     return invitation.application
 

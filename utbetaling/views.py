@@ -403,6 +403,9 @@ def case_section(user, application) -> dict | None:
     if application.status != "granted":
         return None
     grant = Grant.objects.filter(application=application).first()
-    if grant is None or not rules.can_see_grant(user, grant):
+    if grant is None:
+        return None
+    grant.application = application  # already loaded, with its round and community
+    if not rules.can_see_grant(user, grant):
         return None
     return {"template": "utbetaling/_case_grant.html", "grant": grant}
