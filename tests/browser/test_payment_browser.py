@@ -172,10 +172,9 @@ def test_from_acceptance_to_closed_grant(browse, live_server, world, another_bro
     secretariat.goto(f"{base}{grant_path}")
     expect(secretariat.locator("main .badge").first).to_have_text("Avslutta")
 
-    # 6. The learning points are public.
-    public = another_browser()
-    public.goto(f"{base}/bergen/tildelt/")
-    expect(public.locator("ul.granted")).to_contain_text("Start med felles opplæring")
+    # 6. The learning points are public (the page needs no log-in; test_granted.py shows it).
+    page.goto(f"{base}/bergen/tildelt/")
+    expect(page.locator("ul.granted")).to_contain_text("Start med felles opplæring")
 
 
 def test_a_helse_bergen_unit_books_internally(browse, live_server, world, grants):
