@@ -73,5 +73,12 @@ check-deploy: $(BIN)/activate
 	DEBUG=0 SECRET_KEY=$$(openssl rand -hex 32) ALLOWED_HOSTS=tilskot.example.org \
 	  $(MANAGE) check --deploy --fail-level WARNING
 
+# Benchmarks and the load test (bench/README.md): PostgreSQL and Redis on 127.0.0.1; fills its
+# own database (tilskot_bench) and uses Redis db 5. BENCH_SIZES="100 1000" skips 10,000.
+.PHONY: bench
+bench: install
+	$(BIN)/pip install --quiet -e '.[bench]'
+	bench/run.sh
+
 clean:
 	rm -rf $(VENV) node_modules staticfiles .pytest_cache .ruff_cache

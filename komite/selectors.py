@@ -15,6 +15,13 @@ from tilskot.roles import Role, has_role
 from .models import Assessment, ConflictDeclaration, Decision, DecisionItem, Membership, Score
 from .rules import member_of
 
+# The applications the committee assessed: complete ones, and those decided since.
+ASSESSED = [
+    Application.Status.COMPLETE,
+    Application.Status.GRANTED,
+    Application.Status.NOT_GRANTED,
+]
+
 
 @dataclass
 class CriterionStats:
@@ -49,13 +56,14 @@ def requested_amount():
 
 
 def dashboard(*, round_: Round, viewer) -> tuple[list[Row], list[Criterion]]:
-    """Each complete application of the round: how many members have scored it (of those
+    """Each assessed application of the round (complete, or decided since): how many members
+    have scored it (of those
     without a conflict), mean and spread per criterion, total, rank, requested amount and the
     running sum of requested amounts in rank order. Scores a viewer may not see yet are left
     out of their rows (see ``rules.can_see_scores``)."""
     criteria = list(round_.scheme.criteria.all())
     applications = list(
-        Application.objects.filter(round=round_, status=Application.Status.COMPLETE)
+        Application.objects.filter(round=round_, status__in=ASSESSED)
         .select_related("responsible_organisation")
         .annotate(requested=Subquery(requested_amount()))
         .order_by("title", "pk")

@@ -378,3 +378,18 @@ def nord(world):
     with scope(community=community):
         round_ = Round.objects.order_by("closes_at").first()
     return community, round_, recommended_round(world, community, round_), secretariat
+
+
+def test_after_the_decision_the_recommendation_and_dashboard_still_show_the_round(
+    world, client, apps, ssu
+):
+    """Decided applications are no longer “complete”; what the committee did stays readable."""
+    save(world, apps, ssu, record=True)
+    client.force_login(world.ola)
+    kwargs = {"community": "ostfold", "round": world.ostfold_round.pk}
+    page = client.get(reverse("komite:recommendation", kwargs=kwargs)).content.decode()
+    assert "Alfa" in page
+    assert "Svakare forankring" in page  # the recommendation's own words
+    dashboard = client.get(reverse("komite:dashboard", kwargs=kwargs)).content.decode()
+    assert "Alfa" in dashboard
+    assert "Beta" in dashboard
