@@ -31,10 +31,6 @@ from .views import _round_or_404
 STALE_BATCH = dt.timedelta(minutes=15)
 
 
-def _may_read_decisions(user, round_: Round) -> bool:
-    return rules.can_record_decision(user, round_)
-
-
 @login_required
 def overview(request, community):
     """The rounds with a decision to make or made, for the decision bodies and the
@@ -67,7 +63,7 @@ def overview(request, community):
 def decision(request, community, round, stage):
     """One body's decision on a round: recorded after its meeting, then locked."""
     round_ = _round_or_404(round)
-    if not _may_read_decisions(request.user, round_):
+    if not rules.can_record_decision(request.user, round_):
         raise Http404
     bodies = request.community.decision_bodies
     if not 1 <= stage <= len(bodies):

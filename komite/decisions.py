@@ -24,15 +24,12 @@ from django.utils.translation import gettext as _
 from soknad.models import Application
 from soknad.services import application_decide
 from tilskot.models import Round, User
+from tilskot.money import nok_text
 from utbetaling.services import grants_open
 
 from . import rules
 from .models import Decision, DecisionItem, Recommendation
 from .selectors import requested_amount
-
-
-def nok(amount: Decimal) -> str:
-    return f"{amount:,.0f}".replace(",", "\u202f") + "\u00a0kr"
 
 
 @dataclass
@@ -187,7 +184,7 @@ def decision_save(
             if amount > proposal.requested:
                 errors.append(
                     _("“%(title)s” asks for %(requested)s; grant no more than that.")
-                    % {"title": title, "requested": nok(proposal.requested)}
+                    % {"title": title, "requested": nok_text(proposal.requested)}
                 )
             elif amount < proposal.requested and not reason:
                 errors.append(
@@ -216,7 +213,7 @@ def decision_save(
                 "The total granted (%(total)s) is more than the money available (%(budget)s). "
                 "Lower the amounts or grant fewer applications."
             )
-            % {"total": nok(total), "budget": nok(round_.budget)}
+            % {"total": nok_text(total), "budget": nok_text(round_.budget)}
         )
     if record:
         if not meeting.strip():

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from soknad.models import Application
 from tilskot.models import CommitteeSeat, Criterion, Organisation, Round, User
+from tilskot.money import nok_text
 from tilskot.roles import Role
 from tilskot.services import role_grant, role_revoke
 
@@ -194,10 +195,6 @@ def assessment_save(
     return assessment
 
 
-def _nok(amount: Decimal) -> str:
-    return f"{amount:,.0f}".replace(",", "\u202f") + "\u00a0kr"
-
-
 @transaction.atomic
 def recommendation_save(
     *, round_: Round, by: User, items: list[dict], send: bool = False
@@ -235,7 +232,7 @@ def recommendation_save(
             elif amount > (application.requested or 0):
                 errors.append(
                     _("“%(title)s” asks for %(requested)s; propose no more than that.")
-                    % {"title": application, "requested": _nok(application.requested or 0)}
+                    % {"title": application, "requested": nok_text(application.requested or 0)}
                 )
             else:
                 total += amount
@@ -247,7 +244,7 @@ def recommendation_save(
                 "The proposed total (%(total)s) is more than the money available "
                 "(%(budget)s). Lower the amounts or recommend fewer applications."
             )
-            % {"total": _nok(total), "budget": _nok(round_.budget)}
+            % {"total": nok_text(total), "budget": nok_text(round_.budget)}
         )
     if send and {i["application"] for i in items} != set(complete):
         errors.append(_("Place every complete application before you send the recommendation."))

@@ -70,14 +70,10 @@ def status_report(year: int) -> list[StatusRow]:
 
 
 def status_years() -> list[int]:
-    return sorted(
-        {
-            d.year
-            for d in Grant.objects.values_list("decision_item__decision__decided_on", flat=True)
-            if d
-        },
-        reverse=True,
-    )
+    return [
+        day.year
+        for day in Grant.objects.dates("decision_item__decision__decided_on", "year", "DESC")
+    ]
 
 
 def total(rows: list[StatusRow], attribute: str) -> Decimal:

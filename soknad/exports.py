@@ -69,14 +69,14 @@ def rows(applications: Iterable[Application]) -> Iterator[list[object]]:
             organisation.org_number if organisation else "",
             "; ".join(p.name for p in application.partners.all()),
             "; ".join(p.name for p in application.priority_areas.all()),
-            _amount(application.requested),
-            _amount(application.own_contribution),
+            amount(application.requested),
+            amount(application.own_contribution),
             oslo_iso(application.submitted_at),
             application.owner.email,
         ]
 
 
-def _amount(value: Decimal | None) -> Decimal:
+def amount(value: Decimal | None) -> Decimal:
     """Always with two decimals: databases differ in what a sum comes back as."""
     return Decimal(value or 0).quantize(CENTS)
 

@@ -1,5 +1,7 @@
 """Organisation and municipality numbers: the rules, and the messages a user sees."""
 
+from decimal import Decimal
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
@@ -136,3 +138,11 @@ def test_unit_must_belong_to_the_hospital_trust(world):
         assert "parent" in error.value.message_dict
         unit.parent = trust
         unit.full_clean()
+
+
+def test_amounts_in_service_messages_are_written_the_norwegian_way():
+    from tilskot.money import nok_text
+
+    assert nok_text(1_100_000) == "1\u202f100\u202f000\u00a0kr"
+    assert nok_text(Decimal("1234.50")) == "1\u202f234,50\u00a0kr"
+    assert nok_text(None) == "0\u00a0kr"

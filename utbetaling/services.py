@@ -21,6 +21,7 @@ from soknad.services import applicant_users
 from soknad.uploads import PDF, validate_upload
 from tilskot.messaging import notify
 from tilskot.models import Notification, User
+from tilskot.money import nok_text
 
 from . import rules
 from .models import Grant, GrantBudgetLine, Payment, Reallocation, ReallocationLine, RepaymentClaim
@@ -28,10 +29,6 @@ from .models import Grant, GrantBudgetLine, Payment, Reallocation, ReallocationL
 CENT = Decimal("0.01")
 CLAIMED = (Payment.Status.REGISTERED, Payment.Status.APPROVED, Payment.Status.PAID)
 APPROVED = (Payment.Status.APPROVED, Payment.Status.PAID)
-
-
-def nok(amount: Decimal) -> str:
-    return f"{amount:,.2f}".rstrip("0").rstrip(".").replace(",", "\u202f") + "\u00a0kr"
 
 
 def _locked(grant: Grant) -> Grant:
@@ -224,9 +221,9 @@ def payment_register(
                     "%(left)s is left."
                 )
                 % {
-                    "total": nok(claimed + amount),
-                    "granted": nok(grant.amount),
-                    "left": nok(grant.amount - claimed),
+                    "total": nok_text(claimed + amount),
+                    "granted": nok_text(grant.amount),
+                    "left": nok_text(grant.amount - claimed),
                 }
             )
     if errors:
@@ -274,7 +271,7 @@ def payment_approve(*, payment: Payment, by: User) -> Payment:
                 "Approving this would approve %(total)s of the %(granted)s granted. Return it, "
                 "or ask the recipient for a smaller invoice."
             )
-            % {"total": nok(approved + payment.amount), "granted": nok(grant.amount)}
+            % {"total": nok_text(approved + payment.amount), "granted": nok_text(grant.amount)}
         )
     payment.status = Payment.Status.APPROVED
     payment.decided_by = by
@@ -354,7 +351,7 @@ def reallocation_request(
     ):
         errors.append(
             _("The lines must add up to the amount granted, %(granted)s.")
-            % {"granted": nok(grant.amount)}
+            % {"granted": nok_text(grant.amount)}
         )
     if period_end is not None and period_end == grant.period_end:
         period_end = None
@@ -433,7 +430,7 @@ def repayment_claim(
     elif claimed + amount > paid:
         errors.append(
             _("Only what was paid can be claimed back: %(paid)s paid, %(claimed)s claimed.")
-            % {"paid": nok(paid), "claimed": nok(claimed)}
+            % {"paid": nok_text(paid), "claimed": nok_text(claimed)}
         )
     if not reason.strip():
         errors.append(_("Give the reason for the claim."))

@@ -4,8 +4,6 @@ shows the grant page again with the reason and what was typed."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
-from soknad.exports import table_csv, table_xlsx
+from soknad.exports import amount, table_csv, table_xlsx
 from soknad.views.case import error_list
 from tilskot.models import Round
 
@@ -332,11 +330,6 @@ def _headers() -> list[str]:
     ]
 
 
-def _money(value) -> Decimal:
-    """Two decimals always: databases differ in what a sum comes back as."""
-    return Decimal(value or 0).quantize(Decimal("0.01"))
-
-
 def _rows(grants):
     for grant in grants:
         yield [
@@ -347,11 +340,11 @@ def _rows(grants):
             else "",
             _("Booked internally") if grant.internal else _("Against invoices"),
             grant.get_status_display(),
-            _money(grant.amount),
-            _money(grant.invoiced),
-            _money(grant.approved),
-            _money(grant.paid),
-            _money(grant.left),
+            amount(grant.amount),
+            amount(grant.invoiced),
+            amount(grant.approved),
+            amount(grant.paid),
+            amount(grant.left),
             _("yes") if grant.open_claims else "",
         ]
 
