@@ -26,12 +26,18 @@ compilemessages: $(BIN)/activate
 	@$(MANAGE) compile_catalogs
 
 # What the tests need from the system: Debian's Chromium for the browser tests (Playwright
-# cannot download a browser here) and GNU gettext for the catalog check. Installed when missing
+# cannot download a browser here), GNU gettext for the catalog check, and WeasyPrint's Pango,
+# HarfBuzz subsetting and the letters' font. Installed when missing
 # and we are root on Debian; otherwise a clear message.
 system-deps:
 	@missing=""; \
 	command -v $${CHROMIUM_PATH:-chromium} >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v xgettext >/dev/null 2>&1 || missing="$$missing gettext"; \
+	for lib in libpango-1.0.so.0:libpango-1.0-0 libpangoft2-1.0.so.0:libpangoft2-1.0-0 \
+	           libharfbuzz-subset.so.0:libharfbuzz-subset0; do \
+	  /sbin/ldconfig -p | grep -q "$${lib%%:*}" || missing="$$missing $${lib##*:}"; \
+	done; \
+	fc-list 2>/dev/null | grep -qi "liberation sans" || missing="$$missing fonts-liberation2"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "Installing from Debian:$$missing"; \
