@@ -135,23 +135,7 @@ class AssessmentForm(forms.Form):
         return result
 
 
-class RowsForm(forms.Form):
-    """A form with a row of fields per application, rendered with ``komite/_field.html``
-    instead of crispy-forms and Django's widget templates (hundreds of fields on a large
-    round): each widget gets the ``kind`` of markup that template writes out."""
-
-    def style(self) -> None:
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.RadioSelect):
-                widget.kind = "radio"
-            elif isinstance(widget, forms.Textarea):
-                widget.kind = "textarea"
-            else:
-                widget.kind = widget.attrs.get("type") or widget.input_type
-
-
-class RecommendationForm(RowsForm):
+class RecommendationForm(forms.Form):
     """For each complete application of the round: its place, grant or reject, the proposed
     amount and conditions, or the reason for rejection."""
 
@@ -192,7 +176,6 @@ class RecommendationForm(RowsForm):
                 widget=forms.Textarea(attrs={"rows": 2}),
                 initial=item.reason if item else "",
             )
-        self.style()
 
     def rows(self):
         return [
@@ -230,7 +213,7 @@ def _date_field(label, initial=None, required=False):
     )
 
 
-class DecisionForm(RowsForm):
+class DecisionForm(forms.Form):
     """A decision body's decision: the meeting, case reference and date, and for each
     application of the recommendation (or the stage before) granted or not, with the amount,
     period and conditions, or the reasons."""
@@ -298,7 +281,6 @@ class DecisionForm(RowsForm):
                 widget=forms.Textarea(attrs={"rows": 2}),
                 initial=item.reason,
             )
-        self.style()
 
     def rows(self):
         return [(p, [self[f"{n}_{p.application.pk}"] for n in self.FIELDS]) for p in self.proposals]

@@ -182,12 +182,15 @@ def assessment_save(
     if errors:
         raise ValidationError(errors)
     assessment, _created = Assessment.objects.get_or_create(application=application, member=member)
-    for criterion_id, (value, met, comment) in scores.items():
-        Score.objects.update_or_create(
-            assessment=assessment,
-            criterion_id=criterion_id,
-            defaults={"value": value, "met": met, "comment": comment},
-        )
+    Score.objects.bulk_create(  # one upsert for all criteria (PostgreSQL and SQLite)
+        [
+            Score(assessment=assessment, criterion_id=pk, value=value, met=met, comment=comment)
+            for pk, (value, met, comment) in scores.items()
+        ],
+        update_conflicts=True,
+        unique_fields=["assessment", "criterion"],
+        update_fields=["value", "met", "comment"],
+    )
     assessment.overall = overall
     if submit and assessment.submitted_at is None:
         assessment.submitted_at = timezone.now()

@@ -213,7 +213,9 @@ def declare(request, community, application):
 def application(request, community, application):
     """The application for a member without a conflict, with their scoring form. The form is
     saved in place with htmx (the page still works without JavaScript)."""
-    app = application_get(pk=application, with_case=False)
+    # A save needs only the row; the page (or a save's errors outside htmx) loads the content.
+    posted = request.method == "POST"
+    app = application_get(pk=application, with_content=not posted, with_case=False)
     if app is None or not rules.can_review(request.user, app):
         raise Http404
     member = rules.member_of(request.user, app.round)
@@ -250,6 +252,8 @@ def application(request, community, application):
     }
     if request.htmx:
         return render(request, "komite/_scoring.html", context)
+    if posted:
+        app = context["application"] = application_get(pk=app.pk, with_case=False)
     context["content"] = application_content(app)
     return render(request, "komite/application.html", context)
 
@@ -286,7 +290,9 @@ def recommendation(request, community, round):
         raise Http404
     rows, _criteria = selectors.dashboard(round_=round_, viewer=request.user)
     saved = Recommendation.objects.filter(round=round_).first()
-    items = {i.application_id: i for i in saved.items.all()} if saved else {}
+    items = (
+        {i.application_id: i for i in saved.items.select_related("application")} if saved else {}
+    )
     applications = sorted(
         (r.application for r in rows),
         key=lambda a: items[a.pk].order if a.pk in items else 10_000,

@@ -5,41 +5,60 @@ from __future__ import annotations
 
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 
-from tilskot.models import User
+from tilskot.models import ApplicationQuestion, Criterion, Organisation, PriorityArea, User
 
-from .models import Application, BudgetLine, CostGain, Invitation, StatusChange
+from .models import (
+    Application,
+    BudgetLine,
+    CostGain,
+    CriterionAnswer,
+    Document,
+    Invitation,
+    QuestionAnswer,
+    StatusChange,
+    Submission,
+)
 
 
-def application_get(*, pk: int, with_case: bool = True) -> Application | None:
+def _of(model) -> QuerySet:
+    """A prefetch's rows without the community scope's filter: they are read by the id of an
+    application (or scheme) that was itself read in the scope, which already keeps them in the
+    community, and the scope's joins up to the community cost more than the query."""
+    return model._base_manager.all()
+
+
+def application_get(
+    *, pk: int, with_content: bool = True, with_case: bool = True
+) -> Application | None:
     """One application of the active community with everything its case view shows; without
     ``with_case`` only its content (no invitations, submissions or case log), as a committee
-    member reads it."""
+    member reads it; without ``with_content`` only the row with its round, scheme, community,
+    owner and responsible organisation: what a permission check and a save need (the rest is
+    read when used)."""
+    application = Application.objects.select_related(
+        "round__scheme__community", "owner", "responsible_organisation"
+    ).filter(pk=pk)
+    if not with_content:
+        return application.first()
     prefetch = [
-        "partners",
-        "priority_areas",
-        "documents",
+        Prefetch("partners", _of(Organisation)),
+        Prefetch("priority_areas", _of(PriorityArea)),
+        Prefetch("documents", _of(Document)),
         # The criteria and questions come once, from the scheme (below), not per answer.
-        "criterion_answers",
-        "question_answers",
-        Prefetch("budget_lines", queryset=BudgetLine.objects.select_related("organisation")),
-        Prefetch("costs_gains", queryset=CostGain.objects.select_related("organisation")),
-        "round__scheme__criteria",
-        "round__scheme__questions",
+        Prefetch("criterion_answers", _of(CriterionAnswer)),
+        Prefetch("question_answers", _of(QuestionAnswer)),
+        Prefetch("budget_lines", _of(BudgetLine).select_related("organisation")),
+        Prefetch("costs_gains", _of(CostGain).select_related("organisation")),
+        Prefetch("round__scheme__criteria", _of(Criterion)),
+        Prefetch("round__scheme__questions", _of(ApplicationQuestion)),
     ]
     if with_case:
         prefetch += [
-            Prefetch("invitations", queryset=Invitation.objects.select_related("accepted_by")),
-            "submissions",
-            Prefetch("status_changes", queryset=StatusChange.objects.select_related("by")),
+            Prefetch("invitations", _of(Invitation).select_related("accepted_by")),
+            Prefetch("submissions", _of(Submission)),
+            Prefetch("status_changes", _of(StatusChange).select_related("by")),
         ]
-    return (
-        Application.objects.select_related(
-            "round__scheme__community", "owner", "responsible_organisation"
-        )
-        .prefetch_related(*prefetch)
-        .filter(pk=pk)
-        .first()
-    )
+    return application.prefetch_related(*prefetch).first()
 
 
 def applications_of(user: User) -> QuerySet[Application]:

@@ -14,7 +14,7 @@ from tilskot.roles import Role
 from tilskot.services import role_grant
 
 from .factories import OrganisationFactory
-from .utils import pdf_text
+from .utils import assert_queries_do_not_grow, pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -135,6 +135,32 @@ def test_the_decision_body_reads_and_others_get_404(world, client, round_):
     assert [i.application.title for i in page.context["items"]] == ["Alfa", "Beta"]
     client.force_login(world.kari)  # an applicant
     assert client.get(url(round_)).status_code == 404
+
+
+def test_the_sent_recommendation_reads_in_the_same_queries_for_2_and_40_items(
+    world, client, round_
+):
+    """The sent list names each application from the rows already read (it once read each
+    item's application again)."""
+    client.force_login(world.ola)
+    post(
+        client, round_, [("Alfa", "grant", "600000", ""), ("Beta", "reject", "", "Nei")], send=True
+    )
+
+    def grow(count):
+        with scope(community=world.ostfold):
+            recommendation = Recommendation.objects.get(round=round_)
+            start = recommendation.items.count()
+            for k in range(count):
+                app = Application.objects.create(
+                    round=round_, owner=world.kari, title=f"Ekstra {k}", status="complete"
+                )
+                recommendation.items.create(
+                    application=app, order=start + k + 1, grant=False, reason="Nei"
+                )
+
+    queries = assert_queries_do_not_grow(lambda: client.get(url(round_)), grow, sizes=(0, 38))
+    assert queries <= 15
 
 
 def test_the_sent_recommendation_as_pdf(world, client, round_):

@@ -169,7 +169,15 @@ class StepView(View):
             return redirect_to_login(request.get_full_path())
         if kwargs["step"] not in rules.STEP_KEYS:
             raise Http404
-        self.application = application_or_404(request, kwargs["application"])
+        # A save needs only the row: its steps read what they change, and a successful save
+        # redirects. A page (or a save with errors, below) loads the content it shows; the
+        # case log is the case view's.
+        self.application = application_or_404(
+            request,
+            kwargs["application"],
+            with_content=request.method != "POST",
+            with_case=False,
+        )
         if not rules.can_edit_step(request.user, self.application, kwargs["step"]):
             messages.info(request, _("This part of the application cannot be changed now."))
             return redirect(self.application.get_absolute_url())
@@ -218,6 +226,7 @@ class StepView(View):
             messages.error(
                 request, _("Some fields need correcting. Everything else you typed is saved.")
             )
+            self.application = application_or_404(request, application.pk, with_case=False)
             return self.render(request, step, forms, status=200)
         services.pending_input_clear(application=application, step=step)
         messages.success(request, _("Saved."))
@@ -296,7 +305,7 @@ def submit(request, community, application):
 
 @login_required
 def receipt(request, community, application, number):
-    app = application_or_404(request, application, rules.is_applicant_of)
+    app = application_or_404(request, application, rules.is_applicant_of, with_content=False)
     submission = app.submissions.filter(number=number).first()
     if submission is None:
         raise Http404

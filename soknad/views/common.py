@@ -14,9 +14,15 @@ from ..selectors import application_get
 
 
 def application_or_404(
-    request, pk: int, allowed: Callable[[object, Application], bool] = rules.can_view
+    request,
+    pk: int,
+    allowed: Callable[[object, Application], bool] = rules.can_view,
+    *,
+    with_content: bool = True,
+    with_case: bool = True,
 ) -> Application:
-    application = application_get(pk=pk)
+    """``with_content`` and ``with_case`` as for ``application_get``."""
+    application = application_get(pk=pk, with_content=with_content, with_case=with_case)
     if application is None or not allowed(request.user, application):
         raise Http404
     return application

@@ -34,3 +34,10 @@ def org_number(value: str) -> str:
 def get_item(mapping, key):
     """``mapping[key]`` in a template, or None."""
     return mapping.get(key) if mapping else None
+
+
+@register.filter
+def choices(field) -> list:
+    """A bound field's choices, read once: the template's ``for`` (and ``list()``) would first
+    count a model choice field's queryset with ``len()``, then read it."""
+    return [choice for choice in field.field.choices]  # noqa: C416 (list() asks len() first)
