@@ -4,12 +4,14 @@ The four communities come from the reference files (``load_reference``). On top 
 community: the people of every role, rounds (decided ones, one under review, one open with its
 deadline near), and the applications spread evenly over the rounds, each with what its status
 implies — parties, texts, answers, budget, documents' metadata, case log, submission snapshot,
-the committee's declarations, assessments and scores, the recommendation and the decisions.
+the committee's declarations, assessments and scores, the recommendation and the decisions —
+and the decided rounds' grants with their acceptance, invoices or internal bookings,
+reallocations, repayment claims and final reports.
 
 Everything is drawn from ``random.Random(seed)`` and inserted with ``bulk_create``, stage by
 stage (``STAGES``). A later stage of Tilskot adds its rows by appending a stage here: it finds
 the planned cases, with their ids, in ``Fill`` (e.g. ``fill.cases("decided")`` and
-``case.granted`` for invoices and final reports).
+``case.granted``), or reads back what an earlier stage made (``money`` reads the grants).
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ from tilskot.models import (
 from tilskot.roles import Role
 
 from .. import world as names
-from . import applications, committee, people
+from . import applications, committee, money, people
 from .state import CommunityFill, Fill
 from .text import TextPool
 
@@ -54,8 +56,10 @@ STAGES: list[tuple[str, Callable[[Fill], None]]] = [
     ("committee", committee.create),
     ("decisions", committee.decide),
     ("grants", committee.grants),
-    # Later stages append theirs here, e.g. ("invoices", ...), ("final reports", ...): each
-    # finds the grants opened above (utbetaling.Grant) and the planned cases in ``Fill``.
+    ("payments", money.payments),
+    ("final reports", money.reports),
+    # Later stages append theirs here: each finds what the stages above made in the database
+    # and the planned cases in ``Fill``.
 ]
 
 # Counted after the fill, in this order (app label, model name).
@@ -80,6 +84,14 @@ COUNTED = [
     ("komite", "Decision"),
     ("komite", "DecisionItem"),
     ("utbetaling", "Grant"),
+    ("utbetaling", "GrantBudgetLine"),
+    ("utbetaling", "Payment"),
+    ("utbetaling", "Reallocation"),
+    ("utbetaling", "ReallocationLine"),
+    ("utbetaling", "RepaymentClaim"),
+    ("rapport", "FinalReport"),
+    ("rapport", "ReportSpending"),
+    ("rapport", "ReportAnswer"),
 ]
 
 
@@ -136,6 +148,8 @@ def fingerprint() -> str:
         ("komite", "ConflictDeclaration", ["application_id", "member_id", "has_conflict"]),
         ("komite", "Score", ["assessment_id", "criterion_id", "value", "met"]),
         ("komite", "DecisionItem", ["decision_id", "application_id", "granted", "amount"]),
+        ("utbetaling", "Payment", ["grant_id", "kind", "status", "amount", "org_number"]),
+        ("rapport", "FinalReport", ["grant_id", "status", "continues", "share_learning"]),
     ]
     with scopes_disabled():
         for label, name, fields in queries:

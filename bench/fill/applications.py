@@ -287,7 +287,7 @@ def plan(fill: Fill) -> None:
 # --- the rows ----------------------------------------------------------------------------------
 
 
-def _shared_file() -> tuple[str, int]:
+def shared_file() -> tuple[str, int]:
     path = Path(settings.MEDIA_ROOT) / SHARED_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists() or path.read_bytes() != SHARED_PDF:
@@ -363,7 +363,7 @@ def insert(fill: Fill) -> None:
     cases = list(fill.cases())
     Application.objects.bulk_create([c.application for c in cases], batch_size=BATCH)
 
-    shared, size = _shared_file()
+    shared, size = shared_file()
     partners, areas, answers_c, answers_q, lines, costs = [], [], [], [], [], []
     documents, invitations, permissions, changes, submissions = [], [], [], [], []
     coapply = Permission.objects.get(
