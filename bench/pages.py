@@ -6,8 +6,8 @@ repeated requests (median and 95th percentile, after warming up), and the respon
 The client runs the whole request in-process — middleware, view, template — without a network
 or a WSGI server, so the time is Django's and the database's.
 
-A later stage adds its pages to ``PAGES`` (e.g. the finance table: one ``Page`` with the
-``okonomi`` user), and the benchmark measures them from then on.
+A later stage adds its pages to ``PAGES`` (one ``Page`` each, as the finance table and the
+final report have), and the benchmark measures them from then on.
 """
 
 from __future__ import annotations
@@ -28,8 +28,10 @@ from django.urls import reverse
 from django_scopes import scopes_disabled
 
 from komite.models import ConflictDeclaration, Membership
+from rapport.models import FinalReport
 from soknad.models import Application
 from tilskot.models import User
+from utbetaling.models import Grant
 
 from . import world as names
 from .world import CommunityWorld
@@ -114,6 +116,44 @@ def _granted_application(w: CommunityWorld) -> Application:
             Application.objects.filter(
                 round=w.decided_rounds[-1], status=Application.Status.GRANTED
             )
+        )
+
+
+def _busiest_grant(w: CommunityWorld) -> Grant:
+    """The grant with the most payments: the grant page's worst case."""
+    with scopes_disabled():
+        return (
+            Grant.objects.filter(application__round__scheme__community=w.community)
+            .annotate(claims=Count("payments"))
+            .select_related("application__owner")
+            .order_by("-claims", "pk")
+            .first()
+        )
+
+
+def _submitted_report(w: CommunityWorld) -> FinalReport:
+    """A final report waiting for the secretariat, the fullest first."""
+    with scopes_disabled():
+        return (
+            FinalReport.objects.filter(
+                grant__application__round__scheme__community=w.community,
+                status=FinalReport.Status.SUBMITTED,
+            )
+            .annotate(lines=Count("spending"))
+            .order_by("-lines", "pk")
+            .first()
+        )
+
+
+def _status_year(w: CommunityWorld) -> int:
+    """The year with the most grants decided: the largest status report."""
+    with scopes_disabled():
+        return (
+            Grant.objects.filter(application__round__scheme__community=w.community)
+            .values_list("decision_item__decision__decided_on__year", flat=True)
+            .annotate(grants=Count("pk"))
+            .order_by("-grants")
+            .first()
         )
 
 
@@ -262,12 +302,35 @@ PAGES: list[Page] = [
     Page("open data: granted CSV", EXPORT, lambda w: _url("komite:granted_csv", w)),
     Page("open data: granted JSON", EXPORT, lambda w: _url("komite:granted_json", w)),
     Page("log in (POST, PBKDF2)", WRITE, lambda w: reverse("login"), data=_credentials),
-    # Payments and final reports add theirs here, e.g.
     Page(
         "finance table",
         LIST,
         lambda w: _url("utbetaling:finance", w),
         lambda w: w.user(names.FINANCE),
+    ),
+    Page(
+        "finance table as Excel",
+        EXPORT,
+        lambda w: _url("utbetaling:finance", w, "?format=xlsx"),
+        lambda w: w.user(names.FINANCE),
+    ),
+    Page(
+        "recipient: a grant with its payments",
+        CASE,
+        lambda w: _url("utbetaling:grant", w, grant=_busiest_grant(w).pk),
+        lambda w: _busiest_grant(w).application.owner,
+    ),
+    Page(
+        "secretariat: a submitted final report",
+        CASE,
+        lambda w: _url("rapport:report", w, grant=_submitted_report(w).grant_id),
+        _secretariat,
+    ),
+    Page(
+        "status report (Excel)",
+        EXPORT,
+        lambda w: _url("rapport:status_export", w, year=_status_year(w), format="xlsx"),
+        _secretariat,
     ),
 ]
 
