@@ -73,7 +73,7 @@ format: $(BIN)/activate
 # Extract UI strings into locale/*/LC_MESSAGES/django.po (needs GNU gettext's xgettext).
 messages: $(BIN)/activate
 	$(MANAGE) makemessages --locale nb --locale nn --locale en --no-obsolete --add-location file \
-	  --ignore '.venv/*' --ignore 'node_modules/*' --ignore 'staticfiles/*' --ignore 'tests/*'
+	  --ignore '.venv/*' --ignore 'node_modules/*' --ignore 'staticfiles/*' --ignore 'tests/*' --ignore 'bench/*'
 
 check-deploy: $(BIN)/activate
 	DEBUG=0 SECRET_KEY=$$(openssl rand -hex 32) ALLOWED_HOSTS=tilskot.example.org \

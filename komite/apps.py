@@ -7,13 +7,19 @@ class KomiteConfig(AppConfig):
     verbose_name = _("Committee and decision")
 
     def ready(self) -> None:
-        from soknad.rules import register_case_section, register_reader
+        from soknad.rules import (
+            register_case_section,
+            register_reader,
+            register_screening_closer,
+        )
 
         from . import reminders  # noqa: F401  (registers the scoring-deadline reminder)
         from .decision_views import case_section
-        from .rules import can_review
+        from .rules import can_review, screening_closed
 
         # A member who has declared no conflict may read the application's files.
         register_reader(can_review)
         # The decision and its letter on the application's case page.
         register_case_section(case_section)
+        # Screening ends when the recommendation is sent.
+        register_screening_closer(screening_closed)

@@ -5,6 +5,7 @@ round with it; an applicant reads their letter on the case."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -27,6 +28,8 @@ from . import decisions, letters, rules
 from .forms import DecisionForm, ExtraRoundForm
 from .models import Decision, DecisionItem, DecisionLetter, LetterBatch, Recommendation
 from .views import _round_or_404
+
+log = logging.getLogger(__name__)
 
 STALE_BATCH = dt.timedelta(minutes=15)
 
@@ -115,6 +118,7 @@ def decision(request, community, round, stage):
             "items": items,
             "granted_total": sum((i.amount for i in items if i.granted), start=0),
             "form": form,
+            "withdrawn": decisions.withdrawn(round_) if proposals is not None else [],
             "error_list": error_list(form) if form is not None and form.is_bound else [],
             "waiting_for": (
                 _("the committee's recommendation") if stage == 1 else bodies[stage - 2]
@@ -219,8 +223,20 @@ def letters_zip(request, community, round, batch):
     ).first()
     if batch is None or not batch.file:
         raise Http404
+    try:
+        archive = batch.file.open("rb")
+    except FileNotFoundError:
+        log.error("The ZIP of letter batch %s is missing: %s", batch.pk, batch.file.name)
+        messages.error(
+            request,
+            _(
+                "The ZIP of the letters is no longer on the server. Make it again: letters "
+                "already issued are not issued again."
+            ),
+        )
+        return redirect("komite:letters", community=community, round=round_.pk)
     return FileResponse(
-        batch.file.open("rb"),
+        archive,
         as_attachment=True,
         filename=f"vedtaksbrev-{round_.pk}.zip",
         content_type="application/zip",
@@ -251,8 +267,13 @@ def letter(request, community, application):
         raise Http404
     issued = DecisionLetter.objects.filter(item=item).first()
     if issued is not None:
+        try:
+            pdf = issued.file.open("rb")
+        except FileNotFoundError:  # the issued letter is the record: someone must restore it
+            log.error("Issued decision letter %s is missing: %s", issued.pk, issued.file.name)
+            raise Http404 from None
         return FileResponse(
-            issued.file.open("rb"),
+            pdf,
             as_attachment=True,
             filename=letters.letter_filename(item),
             content_type="application/pdf",

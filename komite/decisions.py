@@ -102,6 +102,8 @@ def proposals(round_: Round, stage: int) -> list[Proposal] | None:
     result = []
     for pk, order, granted, amount, start, end, conditions, reason in rows:
         application = applications[pk]
+        if application.status == Application.Status.WITHDRAWN:
+            continue  # withdrawn by the applicant since: nothing left to decide (see withdrawn)
         result.append(
             Proposal(
                 application=application,
@@ -116,6 +118,18 @@ def proposals(round_: Round, stage: int) -> list[Proposal] | None:
             )
         )
     return result
+
+
+def withdrawn(round_: Round) -> list[Application]:
+    """The recommended applications that their applicants have withdrawn since: no body
+    decides on them."""
+    return list(
+        Application.objects.filter(
+            recommendation_items__recommendation__round=round_,
+            recommendation_items__recommendation__status=Recommendation.Status.SENT,
+            status=Application.Status.WITHDRAWN,
+        ).order_by("title")
+    )
 
 
 def money_left(round_: Round) -> Decimal | None:

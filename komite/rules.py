@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from soknad.models import Application
 from soknad.rules import parties
 from tilskot.models import Organisation, Round
 from tilskot.roles import Role, has_role
 
-from .models import Assessment, ConflictDeclaration, Membership, RoundReview
+from .models import (
+    Assessment,
+    ConflictDeclaration,
+    Membership,
+    Recommendation,
+    RecommendationItem,
+    RoundReview,
+)
 
 
 def can_manage_committee(user, round_: Round) -> bool:
@@ -87,3 +96,19 @@ def can_record_decision(user, round_: Round) -> bool:
     return has_role(user, community, Role.DECISION_BODY) or has_role(
         user, community, Role.SECRETARIAT
     )
+
+
+def screening_closed(application: Application) -> str:
+    """Once the committee's recommendation is sent, the applications in it are the decision
+    body's: the secretariat no longer asks for more or rejects them. (One screened too late for
+    it can still be rejected, or completed for a later round's committee.)"""
+    if application.status != Application.Status.COMPLETE:
+        return ""  # only complete applications are recommended (no query for the others)
+    if RecommendationItem.objects.filter(
+        application=application, recommendation__status=Recommendation.Status.SENT
+    ).exists():
+        return _(
+            "The committee's recommendation for this round is sent to the decision body, so "
+            "the application can no longer be screened."
+        )
+    return ""

@@ -95,6 +95,23 @@ def case_sections(user, application: Application) -> list[dict]:
     return [s for section in CASE_SECTIONS if (s := section(user, application)) is not None]
 
 
+# Later stages may close the screening of an application (once the committee's recommendation
+# is sent, the secretariat no longer marks complete, asks for more or rejects): each registers
+# ``closer(application) -> str``, the reason, or "" while screening is open.
+SCREENING_CLOSERS: list[Callable[[Application], str]] = []
+
+
+def register_screening_closer(closer: Callable[[Application], str]):
+    if closer not in SCREENING_CLOSERS:
+        SCREENING_CLOSERS.append(closer)
+    return closer
+
+
+def screening_closed(application: Application) -> str:
+    """Why the secretariat can no longer screen ``application``, or "" if it can."""
+    return next((reason for closer in SCREENING_CLOSERS if (reason := closer(application))), "")
+
+
 def can_edit_step(user, application: Application, step: str) -> bool:
     """Applicants edit a draft; after the secretariat asks for more information, only the steps
     it named."""

@@ -385,15 +385,17 @@ def application_withdraw(*, application: Application, user: User, reason: str = 
 # --- screening ---------------------------------------------------------------------------------
 
 
-def _require_secretariat(application: Application, user: User) -> None:
+def _require_screening(application: Application, user: User) -> None:
     if not rules.can_screen(user, application):
         raise PermissionDenied
+    if reason := rules.screening_closed(application):
+        raise ValidationError(reason)
 
 
 @transaction.atomic
 def application_mark_complete(*, application: Application, by: User) -> None:
     application = _locked(application)
-    _require_secretariat(application, by)
+    _require_screening(application, by)
     _set_status(application, to=Status.COMPLETE, by=by, at=timezone.now())
 
 
@@ -403,7 +405,7 @@ def application_request_more_info(
 ) -> None:
     """Ask the applicant for more; they can edit the named steps and resubmit."""
     application = _locked(application)
-    _require_secretariat(application, by)
+    _require_screening(application, by)
     if not message.strip():
         raise ValidationError(_("Say what information you need."))
     unknown = set(steps) - set(rules.STEP_KEYS)
@@ -429,7 +431,7 @@ def application_request_more_info(
 @transaction.atomic
 def application_reject_formally(*, application: Application, by: User, reason: str) -> None:
     application = _locked(application)
-    _require_secretariat(application, by)
+    _require_screening(application, by)
     if not reason.strip():
         raise ValidationError(_("Give the reason for the rejection."))
     _set_status(application, to=Status.REJECTED, by=by, message=reason, at=timezone.now())

@@ -13,6 +13,7 @@ from django_scopes import scope, scopes_disabled
 
 from komite import decisions
 from komite.models import Decision, Recommendation, RecommendationItem
+from soknad import services
 from soknad.models import Application, BudgetLine, StatusChange
 from tilskot.models import Round
 from tilskot.roles import Role
@@ -187,6 +188,58 @@ def test_recording_needs_the_meeting_reference_and_date(world, apps, ssu):
         "Give the case reference.",
         "The date of the decision cannot be in the future.",
     ]
+
+
+def test_an_application_withdrawn_after_the_recommendation_is_left_out(world, client, apps, ssu):
+    """The applicant may withdraw until the decision: the body then decides on the rest, and
+    its page says which one was withdrawn."""
+    with scope(community=world.ostfold):
+        services.application_withdraw(application=apps["Beta"], user=world.kari, reason="Nei")
+    client.force_login(ssu)
+    page = client.get(
+        reverse(
+            "komite:decision",
+            kwargs={"community": "ostfold", "round": apps["Alfa"].round_id, "stage": 1},
+        )
+    )
+    assert [a.title for a in page.context["withdrawn"]] == ["Beta"]
+    assert [p.application.title for p in page.context["form"].proposals] == ["Alfa"]
+    with scope(community=world.ostfold):
+        decision = decisions.decision_save(
+            round_=world.ostfold_round,
+            stage=1,
+            by=ssu,
+            meeting="SSU 4/2026",
+            case_reference="32/26",
+            decided_on=dt.date(2026, 11, 20),
+            items=items(apps)[:1],
+            record=True,
+        )
+        assert [i.application.title for i in decision.items.all()] == ["Alfa"]
+        assert Application.objects.get(pk=apps["Alfa"].pk).status == "granted"
+        assert Application.objects.get(pk=apps["Beta"].pk).status == "withdrawn"
+
+
+def test_screening_ends_when_the_recommendation_is_sent(world, client, apps):
+    """The secretariat can no longer send a recommended application back or reject it; the
+    case page says why instead of offering the actions."""
+    with scope(community=world.ostfold):
+        with pytest.raises(ValidationError, match="can no longer be screened"):
+            services.application_request_more_info(
+                application=apps["Alfa"], by=world.ola, message="Meir", steps=["budget"]
+            )
+        assert Application.objects.get(pk=apps["Alfa"].pk).status == "complete"
+    client.force_login(world.ola)
+    client.cookies["django_language"] = "en"  # the message in English, whatever the catalogs
+    page = client.get(apps["Alfa"].get_absolute_url())
+    assert page.context["screening_forms"] == {}
+    assert "can no longer be screened" in page.context["screening_closed"]
+    refused = client.post(
+        reverse("soknad:screen", kwargs={"community": "ostfold", "application": apps["Alfa"].pk}),
+        {"action": "reject", "reject-reason": "Formelle feil"},
+    )
+    assert refused.status_code == 200
+    assert any("can no longer be screened" in m for _a, m in refused.context["error_list"])
 
 
 def test_nothing_to_decide_before_the_recommendation_is_sent(world, apps, ssu):

@@ -218,6 +218,31 @@ class TestIssuing:
             assert DecisionLetter.objects.count() == 2
         assert len(mail.outbox) == 2
 
+    def test_a_zip_gone_from_the_disk_says_so_and_letters_still_download(
+        self, world, client, bergen
+    ):
+        self.issue(client, world)
+        with scopes_disabled():
+            batch = LetterBatch.objects.get()
+            letter = DecisionLetter.objects.order_by("pk").first()
+        batch.file.storage.delete(batch.file.name)
+        client.cookies["django_language"] = "en"  # the message in English, whatever the catalogs
+        zip_url = reverse(
+            "komite:letters_zip",
+            kwargs={"community": "bergen", "round": world.bergen_round.pk, "batch": batch.pk},
+        )
+        response = client.get(zip_url, follow=True)
+        assert response.status_code == 200
+        assert any("no longer on the server" in str(m) for m in response.context["messages"])
+        letter_url = reverse(
+            "komite:letter", kwargs={"community": "bergen", "application": letter.application_id}
+        )
+        pdf = client.get(letter_url)
+        assert b"".join(pdf.streaming_content).startswith(b"%PDF")
+        pdf.close()
+        letter.file.storage.delete(letter.file.name)
+        assert client.get(letter_url).status_code == 404  # logged for whoever restores it
+
     def test_progress_is_polled_while_the_task_runs(self, world, client, bergen):
         with scopes_disabled():
             batch = LetterBatch.objects.create(

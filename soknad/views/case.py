@@ -196,17 +196,22 @@ SCREENING_FORMS: dict[str, type[forms.Form]] = {
 
 def screening_forms(
     application: Application, bound: forms.Form | None = None
-) -> dict[str, forms.Form]:
+) -> tuple[dict[str, forms.Form], str]:
     """The actions the application's status allows, each as an unbound form, except the one
-    just posted (``bound``), which keeps what was typed and its errors."""
+    just posted (``bound``), which keeps what was typed and its errors; or none, and why, where
+    a later stage has closed the screening."""
     allowed = TRANSITIONS[application.status]
+    if any(form_class.to in allowed for form_class in SCREENING_FORMS.values()) and (
+        closed := rules.screening_closed(application)
+    ):
+        return {}, closed
     result = {}
     for action, form_class in SCREENING_FORMS.items():
         if bound is not None and bound.prefix == action:
             result[action] = bound
         elif form_class.to in allowed:
             result[action] = form_class()
-    return result
+    return result, ""
 
 
 def error_list(form: forms.Form) -> list[tuple[str, str]]:
@@ -257,7 +262,7 @@ def case_context(
             for m in rules.application_missing(application)
         ]
         warnings = rules.application_warnings(application)
-    forms_ = screening_forms(application, bound) if can_screen else {}
+    forms_, screening_closed = screening_forms(application, bound) if can_screen else ({}, "")
     errors = error_list(bound) if bound is not None else []
     if error:
         errors.insert(0, ("screening", error))
@@ -275,6 +280,7 @@ def case_context(
             step_titles[key] for key in application.more_info_steps if key in step_titles
         ],
         "screening_forms": forms_,
+        "screening_closed": screening_closed,
         "error_list": errors,
         "submissions": list(application.submissions.all()),
         "status_changes": list(application.status_changes.all()),
