@@ -237,9 +237,8 @@ class TestIssuing:
         letter_url = reverse(
             "komite:letter", kwargs={"community": "bergen", "application": letter.application_id}
         )
-        pdf = client.get(letter_url)
+        pdf = client.get(letter_url)  # read to the end: the test client then closes the file
         assert b"".join(pdf.streaming_content).startswith(b"%PDF")
-        pdf.close()
         letter.file.storage.delete(letter.file.name)
         assert client.get(letter_url).status_code == 404  # logged for whoever restores it
 
