@@ -9,6 +9,7 @@ class KomiteConfig(AppConfig):
     def ready(self) -> None:
         from soknad.rules import (
             register_case_section,
+            register_party_change,
             register_reader,
             register_screening_closer,
         )
@@ -16,6 +17,7 @@ class KomiteConfig(AppConfig):
         from . import reminders  # noqa: F401  (registers the scoring-deadline reminder)
         from .decision_views import case_section
         from .rules import can_review, screening_closed
+        from .services import parties_disqualify
 
         # A member who has declared no conflict may read the application's files.
         register_reader(can_review)
@@ -23,3 +25,5 @@ class KomiteConfig(AppConfig):
         register_case_section(case_section)
         # Screening ends when the recommendation is sent.
         register_screening_closer(screening_closed)
+        # Someone who becomes a party of an application is disqualified for it.
+        register_party_change(parties_disqualify)

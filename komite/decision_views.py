@@ -103,6 +103,11 @@ def decision(request, community, round, stage):
                 messages.success(request, _("The decision is recorded.") if record else _("Saved."))
                 return redirect(request.path)
     items = list(saved.items.select_related("application")) if recorded else []
+    party_to = (
+        rules.parties_decided_by(request.user, round_, proposals)
+        if proposals is not None and not recorded
+        else []
+    )
     return render(
         request,
         "komite/decision.html",
@@ -119,6 +124,7 @@ def decision(request, community, round, stage):
             "granted_total": sum((i.amount for i in items if i.granted), start=0),
             "form": form,
             "withdrawn": decisions.withdrawn(round_) if proposals is not None else [],
+            "party_to": decisions.party_message(party_to, bodies[stage - 1]) if party_to else "",
             "error_list": error_list(form) if form is not None and form.is_bound else [],
             "waiting_for": (
                 _("the committee's recommendation") if stage == 1 else bodies[stage - 2]

@@ -64,6 +64,14 @@ def final_decision(round_: Round) -> Decision | None:
     ).first()
 
 
+def party_message(applications: list[Application], body: str) -> str:
+    return _(
+        "You are a party of %(titles)s, so you take no part in this decision (the Public "
+        "Administration Act, § 6). A member of %(body)s who is not a party, or the secretariat "
+        "writing up the minutes, records it."
+    ) % {"titles": ", ".join(f"“{a}”" for a in applications), "body": body}
+
+
 def proposals(round_: Round, stage: int) -> list[Proposal] | None:
     """What the body of ``stage`` decides on, or None while it has nothing to decide on yet:
     the committee's sent recommendation for stage 1, the recorded stage before for the rest."""
@@ -176,6 +184,9 @@ def decision_save(
             if stage == 1
             else _("%(body)s has not recorded its decision yet.") % {"body": bodies[stage - 2]}
         )
+    own = rules.parties_decided_by(by, round_, basis)
+    if own:
+        raise ValidationError(party_message(own, bodies[stage - 1]))
     decision, _created = Decision.objects.select_for_update().get_or_create(
         round=round_, stage=stage, defaults={"body": bodies[stage - 1]}
     )

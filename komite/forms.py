@@ -3,6 +3,8 @@ from django.utils.translation import gettext_lazy as _
 
 from tilskot.models import CommitteeSeat, Organisation, User
 
+PLACE_MAX = 9999  # a place in the ranking (stored as a small integer)
+
 
 class AppointForm(forms.Form):
     """Appoint a person with an account in Tilskot to the round's committee."""
@@ -148,7 +150,10 @@ class RecommendationForm(forms.Form):
             item = items.get(application.pk)
             pk = application.pk
             self.fields[f"order_{pk}"] = forms.IntegerField(
-                label=_("Place"), min_value=1, initial=item.order if item else place
+                label=_("Place"),
+                min_value=1,
+                max_value=PLACE_MAX,
+                initial=item.order if item else place,
             )
             self.fields[f"decision_{pk}"] = forms.ChoiceField(
                 label=_("Proposal"),
@@ -250,7 +255,7 @@ class DecisionForm(forms.Form):
             item = saved.get(pk, proposal)
             granted = item.granted
             self.fields[f"order_{pk}"] = forms.IntegerField(
-                label=_("Place"), min_value=1, initial=item.order
+                label=_("Place"), min_value=1, max_value=PLACE_MAX, initial=item.order
             )
             self.fields[f"decision_{pk}"] = forms.ChoiceField(
                 label=_("Decision"),

@@ -127,6 +127,12 @@ class Assessment(models.Model):
     member = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="assessments")
     overall = models.TextField(_("overall view"), blank=True)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(
+        _("withdrawn"),
+        null=True,
+        blank=True,
+        help_text=_("The member became a party of the application: the scores no longer count."),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ScopedManager(community="application__round__scheme__community")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext as _
 
 from soknad.models import Application
-from soknad.rules import parties
-from tilskot.models import Organisation, Round
+from soknad.rules import organisations_related, parties, party_reason
+from tilskot.models import Round
 from tilskot.roles import Role, has_role
 
 from .models import (
@@ -47,16 +48,11 @@ def review_is_open(round_: Round) -> bool:
     return review.opened_at is not None
 
 
-def _related(a: Organisation, b: Organisation) -> bool:
-    """The same organisation, or a hospital trust and one of its units."""
-    return a.pk == b.pk or a.parent_id == b.pk or b.parent_id == a.pk
-
-
 def employed_by_a_party(member: Membership, application: Application) -> bool:
     """Flag a member employed by a party of the application (forvaltningsloven § 6)."""
     if member.employer is None:
         return False
-    return any(_related(member.employer, party) for party in parties(application))
+    return any(organisations_related(member.employer, party) for party in parties(application))
 
 
 def declaration(member: Membership, application: Application) -> ConflictDeclaration | None:
@@ -65,14 +61,17 @@ def declaration(member: Membership, application: Application) -> ConflictDeclara
 
 def can_review(user, application: Application) -> bool:
     """A member may open an application's review only after declaring no conflict for it, and
-    only once the round is open for review and the application is complete."""
+    only once the round is open for review and the application is complete. A party of the
+    application never may, whatever was declared (``soknad.rules.party_reason``)."""
     if application.status != Application.Status.COMPLETE:
         return False
     member = member_of(user, application.round)
     if member is None or not review_is_open(application.round):
         return False
     declared = declaration(member, application)
-    return declared is not None and not declared.has_conflict
+    if declared is None or declared.has_conflict:
+        return False
+    return not party_reason(user, application)
 
 
 def can_see_scores(user, application: Application) -> bool:
@@ -88,6 +87,25 @@ def can_see_scores(user, application: Application) -> bool:
     return Assessment.objects.filter(
         application=application, member=member, submitted_at__isnull=False
     ).exists()
+
+
+def parties_among(user, applications) -> list[Application]:
+    """The applications of which ``user`` is a party (so takes no part in deciding them)."""
+    applications = list(applications)
+    prefetch_related_objects(applications, "invitations", "partners")
+    return [a for a in applications if party_reason(user, a)]
+
+
+def parties_decided_by(user, round_: Round, proposals) -> list[Application]:
+    """The applications before the decision body of which ``user``, recording the decision as
+    a member of the body, is a party. The secretariat writes up the body's minutes and
+    takes no part in the decision itself, so none for it."""
+    if has_role(user, round_.scheme.community, Role.SECRETARIAT):
+        return []
+    applications = [p.application for p in proposals]
+    for application in applications:
+        application.round = round_  # the community's rules, loaded once
+    return parties_among(user, applications)
 
 
 def can_record_decision(user, round_: Round) -> bool:

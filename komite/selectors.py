@@ -76,7 +76,9 @@ def dashboard(*, round_: Round, viewer) -> tuple[list[Row], list[Criterion]]:
         .values_list("application", "n")
     )
     submitted = dict(
-        Assessment.objects.filter(application__round=round_, submitted_at__isnull=False)
+        Assessment.objects.filter(
+            application__round=round_, submitted_at__isnull=False, withdrawn_at__isnull=True
+        )
         .values("application")
         .annotate(n=Count("pk"))
         .values_list("application", "n")
@@ -84,7 +86,9 @@ def dashboard(*, round_: Round, viewer) -> tuple[list[Row], list[Criterion]]:
     stats: dict[int, dict[int, CriterionStats]] = {}
     for row in (
         Score.objects.filter(
-            assessment__application__round=round_, assessment__submitted_at__isnull=False
+            assessment__application__round=round_,
+            assessment__submitted_at__isnull=False,
+            assessment__withdrawn_at__isnull=True,  # a member disqualified since: not counted
         )
         .values("assessment__application", "criterion")
         .annotate(

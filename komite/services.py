@@ -9,10 +9,12 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Subquery
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from soknad.models import Application
+from soknad.rules import AFFILIATED_CACHE, party_reason
+from soknad.services import case_note
 from tilskot.models import CommitteeSeat, Criterion, Organisation, Round, User
 from tilskot.money import nok_text
 from tilskot.roles import Role
@@ -110,8 +112,19 @@ def conflict_declare(
         raise PermissionDenied
     if not rules.review_is_open(application.round):
         raise ValidationError(_("The round is not open for review yet."))
-    flagged = rules.employed_by_a_party(member, application)
+    party = party_reason(user, application)
+    flagged = bool(party) or rules.employed_by_a_party(member, application)
     reason = reason.strip()
+    if party:
+        if not has_conflict:
+            raise ValidationError(
+                _(
+                    "You are a party of this application (%(why)s), so you are disqualified "
+                    "(the Public Administration Act, § 6). Declare the conflict of interest."
+                )
+                % {"why": party}
+            )
+        reason = reason or _("A party of the application (%(why)s).") % {"why": party}
     if has_conflict and not reason:
         raise ValidationError(_("Give the reason for the conflict of interest."))
     if flagged and not has_conflict and not reason:
@@ -132,6 +145,47 @@ def conflict_declare(
             )
     except IntegrityError:
         raise ValidationError(_("You have already declared for this application.")) from None
+
+
+@transaction.atomic
+def parties_disqualify(
+    *, application: Application | None = None, user: User | None = None
+) -> list[ConflictDeclaration]:
+    """A member who has become a party of an application since declaring no conflict (a
+    co-applicant who accepted, a new affiliation) is disqualified: the declaration becomes a
+    conflict, their assessment is withdrawn from the overview, and the case log says so.
+    Registered with ``soknad.rules.register_party_change``; rechecks the declarations of
+    ``application``, of ``user``, or of that user on that application."""
+    declarations = ConflictDeclaration.objects.filter(has_conflict=False).select_related(
+        "member__user", "application__round__scheme__community"
+    )
+    if application is not None:
+        declarations = declarations.filter(application=application)
+    if user is not None:
+        declarations = declarations.filter(member__user=user)
+    changed = []
+    for declared in declarations:
+        person, case = declared.member.user, declared.application
+        person.__dict__.pop(AFFILIATED_CACHE, None)
+        with translation.override(case.community.language):  # the case's language
+            why = party_reason(person, case)
+            if not why:
+                continue
+            note = _(
+                "%(person)s became a party of the application (%(why)s) and is disqualified "
+                "as a member of the committee: the declaration of no conflict of interest is "
+                "now a conflict, and their scores no longer count."
+            ) % {"person": person, "why": why}
+        declared.has_conflict = True
+        declared.flagged = True
+        declared.reason = "\n".join(filter(None, [declared.reason, note]))
+        declared.save(update_fields=["has_conflict", "flagged", "reason"])
+        Assessment.objects.filter(
+            application=case, member=declared.member, withdrawn_at__isnull=True
+        ).update(withdrawn_at=timezone.now())
+        case_note(application=case, by=person, message=note)
+        changed.append(declared)
+    return changed
 
 
 @transaction.atomic

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from soknad.models import Application
+from soknad.rules import party_reason
 from soknad.selectors import application_get
 from soknad.views.case import application_content
 from tilskot.roles import Role, has_role
@@ -124,8 +125,8 @@ def review(request, community, round):
         raise Http404
     applications = list(
         Application.objects.filter(round=round_, status=Application.Status.COMPLETE)
-        .select_related("responsible_organisation")
-        .prefetch_related("partners")
+        .select_related("responsible_organisation", "round__scheme__community")
+        .prefetch_related("partners", "invitations")
         .order_by("title")
     )
     declarations = {d.application_id: d for d in ConflictDeclaration.objects.filter(member=member)}
@@ -134,6 +135,7 @@ def review(request, community, round):
             "application": a,
             "declaration": declarations.get(a.pk),
             "flagged": rules.employed_by_a_party(member, a),
+            "party": party_reason(request.user, a),
         }
         for a in applications
     ]
@@ -158,8 +160,11 @@ def declare(request, community, application):
     if app is None or member is None or app.status != Application.Status.COMPLETE:
         raise Http404
     existing = rules.declaration(member, app)
+    party = party_reason(request.user, app)
     flagged = rules.employed_by_a_party(member, app)
-    form = DeclarationForm(request.POST or None, initial={"conflict": "yes" if flagged else None})
+    form = DeclarationForm(
+        request.POST or None, initial={"conflict": "yes" if flagged or party else None}
+    )
     if request.method == "POST" and existing is None and form.is_valid():
         try:
             declared = services.conflict_declare(
@@ -197,6 +202,7 @@ def declare(request, community, application):
             "form": form,
             "existing": existing,
             "flagged": flagged,
+            "party": party,
             "member": member,
             "error_list": [("", e) for e in form.non_field_errors()]
             + [
@@ -335,6 +341,7 @@ def recommendation(request, community, round):
             "saved": saved,
             "sent": sent,
             "can_edit": can_edit and not sent,
+            "is_secretariat": can_edit,  # the decision body reads it, not the scores
             "error_list": errors,
             "requested": {r.application.pk: r.requested for r in rows},
             "items": [items[a.pk] for a in applications if a.pk in items],

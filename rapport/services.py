@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from soknad.services import applicant_users
-from soknad.uploads import validate_upload
+from soknad.uploads import download_name, validate_upload
 from tilskot.messaging import notify
 from tilskot.models import Notification, User
 from utbetaling import rules as grant_rules
@@ -52,8 +52,10 @@ def report_save(
     for name, value in fields.items():
         setattr(report, name, value)
     if auditor_file is not None:
-        validate_upload(auditor_file)
-        report.auditor_confirmation.save(auditor_file.name, auditor_file, save=False)
+        file_type = validate_upload(auditor_file)
+        report.auditor_confirmation.save(
+            download_name(auditor_file.name, file_type), auditor_file, save=False
+        )
     report.pending_input = pending or {}
     report.save()
     lines = set(report.grant.budget_lines.values_list("pk", flat=True))

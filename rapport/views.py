@@ -16,8 +16,10 @@ from django.views.decorators.http import require_POST
 
 from soknad.exports import table_xlsx
 from soknad.pdf import stylesheet
+from soknad.uploads import UnsafeFileError, stored_type
 from soknad.views.case import error_list
 from tilskot.roles import Role, has_role
+from tilskot.validators import without_nul
 from utbetaling import rules as grant_rules
 from utbetaling.views import grant_or_404
 
@@ -98,7 +100,9 @@ def report(request, community, grant):
     form = _form(report, request.POST, request.FILES)
     form.is_valid()  # nothing is required: every valid field is saved, the rest kept raw
     data = form.cleaned_data
-    pending = {name: request.POST.get(name, "") for name in form.errors if name in form.fields}
+    pending = {
+        name: without_nul(request.POST.get(name, "")) for name in form.errors if name in form.fields
+    }
     try:
         services.report_save(
             report=report,
@@ -172,7 +176,21 @@ def auditor_file(request, community, grant):
     report = services.report_for(grant)
     if not report.auditor_confirmation:
         raise Http404
-    return FileResponse(report.auditor_confirmation.open("rb"), as_attachment=True)
+    try:
+        file = report.auditor_confirmation.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    try:  # served as the type its content was checked to be, under a name with its extension
+        file_type = stored_type(file)
+    except UnsafeFileError:
+        file.close()
+        raise Http404 from None
+    return FileResponse(
+        file,
+        as_attachment=True,
+        filename=f"revisorstadfesting-{grant.pk}{file_type.extension}",
+        content_type=file_type.content_type,
+    )
 
 
 # --- the status report for the regional health authority -----------------------------------

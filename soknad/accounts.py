@@ -41,6 +41,7 @@ from tilskot.roles import Role, roles_of
 from tilskot.selectors import communities_list
 from tilskot.services import role_grant
 
+from . import rules
 from .models import Affiliation
 
 logger = logging.getLogger(__name__)
@@ -107,6 +108,27 @@ def confirmation_send(*, user: User, site_url: str) -> None:
     subject = render_to_string("soknad/emails/confirm_email_subject.txt", context)
     body = render_to_string("soknad/emails/confirm_email.txt", context)
     send_mail(" ".join(subject.split()), body, None, [user.email])
+
+
+def registration_answer(*, email: str, site_url: str) -> bool:
+    """If ``email`` already has an account, tell its owner by e-mail (a new confirmation link
+    while it awaits one, else how to log in or reset the password) and return True: the page
+    answers the same either way."""
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        return False
+    if _awaits_confirmation(user):
+        confirmation_send(user=user, site_url=site_url)
+        return True
+    context = {
+        "user": user,
+        "login": f"{site_url}{reverse('login')}",
+        "reset": f"{site_url}{reverse('password_reset')}",
+    }
+    subject = render_to_string("soknad/emails/account_exists_subject.txt", context)
+    body = render_to_string("soknad/emails/account_exists.txt", context)
+    send_mail(" ".join(subject.split()), body, None, [user.email])
+    return True
 
 
 def user_register(
@@ -185,6 +207,8 @@ def affiliation_add(*, user: User, organisation: Organisation, job_title: str = 
         affiliation = Affiliation(user=user, organisation=organisation, job_title=job_title)
         affiliation.full_clean()
         affiliation.save()
+        user.__dict__.pop(rules.AFFILIATED_CACHE, None)
+        rules.parties_changed(user=user)  # working for a party may make them one
     if first_in_community:
         role_grant(user=user, community=community, role=Role.APPLICANT)
     logger.info("user %s added affiliation %s", user.pk, affiliation.pk)
@@ -220,16 +244,16 @@ class RegistrationForm(BaseUserCreationForm):
         self.fields["last_name"].required = True
 
     def clean_email(self) -> str:
-        email = User.objects.normalize_email(self.cleaned_data["email"]).lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(
-                _(
-                    "There is already an account with this e-mail address. Log in, or reset "
-                    "your password if you have forgotten it."
-                ),
-                code="duplicate_email",
-            )
-        return email
+        return User.objects.normalize_email(self.cleaned_data["email"]).lower()
+
+    def validate_unique(self) -> None:
+        """Everything but the address: whether it has an account is never said on the page
+        (that would tell anyone who has one); ``registration_answer`` says it by e-mail."""
+        exclude = {*self._get_validation_exclusions(), "email"}
+        try:
+            self.instance.validate_unique(exclude=exclude)
+        except forms.ValidationError as error:
+            self._update_errors(error)
 
 
 class NewLinkForm(forms.Form):
@@ -288,6 +312,8 @@ class RegisterView(FormView):
     form_class = RegistrationForm
 
     def form_valid(self, form):
+        if registration_answer(email=form.cleaned_data["email"], site_url=_site_url(self.request)):
+            return redirect("register_done")
         user_register(
             email=form.cleaned_data["email"],
             first_name=form.cleaned_data["first_name"],

@@ -7,6 +7,7 @@ from django import forms
 from django.forms import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
+from tilskot.forms import ModelMultipleChoiceField
 from tilskot.models import Criterion, Organisation, PriorityArea
 
 from .models import Application, BudgetLine, CostGain
@@ -51,7 +52,7 @@ def organisation_choice(label, *, required=False) -> forms.ModelChoiceField:
 
 class PartiesForm(forms.ModelForm):
     responsible_organisation = organisation_choice(_("responsible organisation"))
-    partners = forms.ModelMultipleChoiceField(
+    partners = ModelMultipleChoiceField(
         queryset=Organisation.objects.none(),
         required=False,
         label=_("partners"),
@@ -94,7 +95,7 @@ class PartiesForm(forms.ModelForm):
 
 
 class ContentForm(forms.ModelForm):
-    priority_areas = forms.ModelMultipleChoiceField(
+    priority_areas = ModelMultipleChoiceField(
         queryset=PriorityArea.objects.none(),
         required=False,
         label=_("priority areas"),

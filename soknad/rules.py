@@ -19,7 +19,7 @@ from guardian.shortcuts import get_user_perms
 from tilskot.models import Criterion, Organisation, Round
 from tilskot.roles import Role, has_role
 
-from .models import Application, Document
+from .models import Affiliation, Application, Document
 
 COAPPLY = "soknad.coapply_application"
 COAPPLICANT_CACHE = "_tilskot_coapplicant"
@@ -57,10 +57,19 @@ def is_applicant_of(user, application: Application) -> bool:
     return cache[application.pk]
 
 
-def can_view(user, application: Application) -> bool:
-    return has_role(user, application.community, Role.SECRETARIAT) or is_applicant_of(
-        user, application
+def is_private(application: Application) -> bool:
+    """A draft that was never submitted, and its files, are the applicants' alone: nobody else
+    sees it, staff included (withdrawn before it was sent, it stays so)."""
+    status = Application.Status
+    return application.status == status.DRAFT or (
+        application.status == status.WITHDRAWN and application.submitted_at is None
     )
+
+
+def can_view(user, application: Application) -> bool:
+    if is_applicant_of(user, application):
+        return True
+    return not is_private(application) and has_role(user, application.community, Role.SECRETARIAT)
 
 
 # Later stages may let more people read an application and its files (a committee member who
@@ -125,7 +134,7 @@ def can_edit_step(user, application: Application, step: str) -> bool:
 
 
 def can_screen(user, application: Application) -> bool:
-    return has_role(user, application.community, Role.SECRETARIAT)
+    return not is_private(application) and has_role(user, application.community, Role.SECRETARIAT)
 
 
 def can_withdraw(user, application: Application) -> bool:
@@ -184,6 +193,67 @@ def parties(application: Application) -> list[Organisation]:
     return [application.responsible_organisation] + [
         p for p in partners if p.pk != application.responsible_organisation_id
     ]
+
+
+def organisations_related(a: Organisation, b: Organisation) -> bool:
+    """The same organisation, or a hospital trust and one of its units."""
+    return a.pk == b.pk or a.parent_id == b.pk or b.parent_id == a.pk
+
+
+AFFILIATED_CACHE = "_tilskot_affiliated"
+
+
+def _affiliated_organisations(user) -> list[Organisation]:
+    """The organisations the person's profile ties them to, once per request."""
+    if AFFILIATED_CACHE not in user.__dict__:
+        user.__dict__[AFFILIATED_CACHE] = [
+            a.organisation
+            for a in Affiliation.objects.filter(user=user).select_related("organisation")
+        ]
+    return user.__dict__[AFFILIATED_CACHE]
+
+
+def party_reason(user, application: Application) -> str:
+    """Why ``user`` is a party of ``application``, or "" if they are not.
+
+    A party is disqualified from assessing and deciding it (forvaltningsloven § 6 a): its
+    responsible applicant, everyone invited as co-applicant (accepted or not), and, where the
+    community says so (``Community.affiliated_are_parties``), whoever works for the responsible
+    applicant or a partner. Uses the prefetched invitations and partners where there are.
+    """
+    if not user.is_authenticated:
+        return ""
+    if application.owner_id == user.pk:
+        return str(_("responsible applicant"))
+    email = user.email.lower()
+    invitations = application.invitations.all()
+    if any(i.accepted_by_id == user.pk or i.email.lower() == email for i in invitations):
+        return str(_("co-applicant"))
+    if application.community.affiliated_are_parties:
+        for organisation in _affiliated_organisations(user):
+            party = next(
+                (p for p in parties(application) if organisations_related(organisation, p)), None
+            )
+            if party is not None:
+                return str(_("works for %(party)s") % {"party": party})
+    return ""
+
+
+# Later stages act when someone may have become a party of an application (a co-applicant
+# accepts, a profile gains an organisation, a resubmission changes the partners): each registers
+# ``handler(application=..., user=...)`` (either may be None) and rechecks what it holds.
+PARTY_HANDLERS: list[Callable[..., None]] = []
+
+
+def register_party_change(handler: Callable[..., None]):
+    if handler not in PARTY_HANDLERS:
+        PARTY_HANDLERS.append(handler)
+    return handler
+
+
+def parties_changed(*, application: Application | None = None, user=None) -> None:
+    for handler in PARTY_HANDLERS:
+        handler(application=application, user=user)
 
 
 def application_missing(application: Application) -> list[Missing]:

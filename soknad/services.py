@@ -16,6 +16,7 @@ from tilskot.messaging import notify
 from tilskot.models import Notification, Organisation, Round, User
 from tilskot.roles import Role
 from tilskot.services import role_grant
+from tilskot.validators import without_nul
 
 from . import rules
 from .models import (
@@ -27,7 +28,7 @@ from .models import (
     StatusChange,
     Submission,
 )
-from .uploads import validate_upload
+from .uploads import download_name, validate_upload
 
 Status = Application.Status
 
@@ -79,7 +80,8 @@ def _set_status(
         message=message,
     )
     application.status = to
-    application._change_reason = message or f"{change.from_status} → {to}"
+    # The history's change reason is short (100 characters); the message is in the case log.
+    application._change_reason = f"{change.from_status} → {to}"
     application.save(
         update_fields=[
             "status",
@@ -196,7 +198,7 @@ def document_add(
         size=upload.size,
         uploaded_by=user,
     )
-    document.file.save(upload.name, upload, save=False)
+    document.file.save(download_name(upload.name, file_type), upload, save=False)
     document.save()
     return document
 
@@ -243,7 +245,21 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Application:
     assign_perm(rules.COAPPLY, user, invitation.application)
     user.__dict__.pop(rules.COAPPLICANT_CACHE, None)
     role_grant(user=user, community=invitation.application.community, role=Role.APPLICANT)
+    rules.parties_changed(application=invitation.application, user=user)
     return invitation.application
+
+
+def case_note(*, application: Application, by: User, message: str) -> StatusChange:
+    """Write an event that changes no status into the case log (a later stage's, such as a
+    committee member disqualified as a party)."""
+    return StatusChange.objects.create(
+        application=application,
+        from_status=application.status,
+        to_status=application.status,
+        by=by,
+        at=timezone.now(),
+        message=message,
+    )
 
 
 # --- submission --------------------------------------------------------------------------------
@@ -363,6 +379,8 @@ def application_submit(
     )
     application.more_info_steps = []
     application.save(update_fields=["more_info_steps"])
+    if resubmission:  # the parties may have changed while it was open for more information
+        rules.parties_changed(application=application)
     _notify(
         kind=Notification.Kind.RECEIPT,
         key=f"receipt:{submission.pk}",
@@ -474,7 +492,11 @@ def pending_input_set(*, application: Application, user: User, step: str, data) 
     _require_editable(application, user, step)
     application.pending_input = {
         **application.pending_input,
-        step: {k: data.getlist(k) for k in data if k != "csrfmiddlewaretoken"},
+        step: {
+            without_nul(k): [without_nul(v) for v in data.getlist(k)]
+            for k in data
+            if k != "csrfmiddlewaretoken"
+        },
     }
     application.save(update_fields=["pending_input", "updated_at"])
 

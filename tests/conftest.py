@@ -2,6 +2,7 @@
 named roles (zulip-style), and helpers for scoped queries."""
 
 import datetime as dt
+import sys
 from dataclasses import dataclass
 
 import pytest
@@ -109,3 +110,10 @@ def world(db) -> World:
 def oslo_now():
     """A fixed moment to compare Europe/Oslo wall-clock times against."""
     return dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """How much the hostile-forms walk tried (tests/test_forms_hostile.py), when it ran."""
+    hostile = sys.modules.get("tests.test_forms_hostile")
+    if hostile is not None and hostile.TALLY.posts:
+        terminalreporter.write_line(hostile.summary())

@@ -10,6 +10,8 @@ from django.utils import timezone
 from tilskot import models
 from tilskot.validators import org_number_check_digit
 
+from .pdfs import pdf_bytes
+
 _rng = random.Random(20261125)
 
 
@@ -146,7 +148,7 @@ class DocumentFactory(factory.django.DjangoModelFactory):
         model = "soknad.Document"
 
     class Params:
-        data = b"%PDF-1.7\n% Tilskot test document\n%%EOF\n"
+        data = factory.LazyFunction(pdf_bytes)
 
     application = factory.SubFactory(ApplicationFactory)
     kind = "agreement"

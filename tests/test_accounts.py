@@ -175,24 +175,31 @@ class TestRegistration:
             confirmation_user_get(token=token)
         assert raised.value.problem == LinkProblem.USED
 
-    def test_duplicate_email_is_an_error_on_the_field_and_keeps_what_was_typed(
+    def test_an_existing_address_gets_the_same_answer_and_the_rest_by_e_mail(
         self, client, world, mailoutbox
     ):
-        response = client.post(
+        """The page never tells whether an address has an account: a new one and an existing
+        one are answered alike, and the owner of the existing one is told by e-mail."""
+        new = client.post(reverse("register"), registration(email="ny@tilskot.test"))
+        existing = client.post(
             reverse("register"),
             registration(email="KARI@tilskot.test", first_name="Kari", last_name="Nordmann"),
         )
-        assert response.status_code == 200
-        form = response.context["form"]
-        assert [error.code for error in form.errors.as_data()["email"]] == ["duplicate_email"]
-        assert list(form.errors) == ["email"]
-        assert 'href="#id_email"' in response.text  # the error summary links to the field
-        assert 'value="KARI@tilskot.test"' in response.text
-        assert 'value="Kari"' in response.text
-        assert 'value="Nordmann"' in response.text
-        assert PASSWORD not in response.text
-        assert mailoutbox == []
+        assert (new.status_code, new["Location"]) == (302, reverse("register_done"))
+        assert (existing.status_code, existing["Location"]) == (302, reverse("register_done"))
+        assert [m.to for m in mailoutbox] == [["ny@tilskot.test"], ["kari@tilskot.test"]]
+        told = mailoutbox[1].body
+        assert "Adressen har allerede en konto, så ingenting er endret." in told
+        assert f"http://testserver{reverse('password_reset')}" in told
         assert User.objects.filter(email__iexact="kari@tilskot.test").count() == 1
+        assert not User.objects.get(email="kari@tilskot.test").check_password(PASSWORD)
+
+    def test_an_address_awaiting_confirmation_gets_a_new_link(self, client, mailoutbox):
+        user = pending_user()
+        response = client.post(reverse("register"), registration(email=user.email))
+        assert response["Location"] == reverse("register_done")
+        assert "bekrefte e-postadressen" in mailoutbox[-1].body
+        assert User.objects.filter(email=user.email).count() == 1
 
     def test_a_weak_password_is_refused_by_djangos_validators(self, client):
         response = client.post(

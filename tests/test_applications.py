@@ -19,11 +19,12 @@ from soknad.rules import application_missing
 from tilskot.models import ApplicationQuestion, Organisation, PriorityArea
 
 from .factories import OrganisationFactory, UserFactory
+from .pdfs import HOSTILE, pdf_bytes
 
 OSLO = ZoneInfo("Europe/Oslo")
 pytestmark = pytest.mark.django_db
 
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF_BYTES = pdf_bytes("Samarbeidsavtale")
 
 
 def docx_bytes() -> bytes:
@@ -302,6 +303,37 @@ class TestUploads:
             app.refresh_from_db()
             assert app.documents.count() == 0
         assert app.responsible_organisation == org
+
+    @pytest.mark.parametrize("kind", list(HOSTILE))
+    def test_a_pdf_that_could_act_on_its_own_is_refused(
+        self, world, client, kind, settings, tmp_path
+    ):
+        """JavaScript, a launch action, an embedded file, a PDF that is also an HTML page or a
+        ZIP, or one that does not parse: refused with the reason and what to do, nothing lost."""
+        settings.MEDIA_ROOT = tmp_path
+        with scope(community=world.ostfold):
+            app = Application.objects.create(round=world.ostfold_round, owner=world.kari)
+        client.force_login(world.kari)
+        response = self.upload(client, app, "avtale.pdf", HOSTILE[kind]())
+        assert response.status_code == 200
+        ((field, message),) = response.context["error_list"]
+        assert field == "id_agreement"
+        assert "Lagre eller skriv den ut på nytt som en vanlig PDF" in message
+        with scope(community=world.ostfold):
+            assert app.documents.count() == 0
+
+    def test_a_word_file_with_macros_is_refused(self, world, client, settings, tmp_path):
+        settings.MEDIA_ROOT = tmp_path
+        archive = io.BytesIO()
+        with zipfile.ZipFile(archive, "w") as z:
+            z.writestr("[Content_Types].xml", "<Types/>")
+            z.writestr("word/document.xml", "<w:document/>")
+            z.writestr("word/vbaProject.bin", b"macro")
+        with scope(community=world.ostfold):
+            app = Application.objects.create(round=world.ostfold_round, owner=world.kari)
+        client.force_login(world.kari)
+        response = self.upload(client, app, "avtale.docx", archive.getvalue())
+        assert [fid for fid, _m in response.context["error_list"]] == ["id_agreement"]
 
     def test_too_large(self, world):
         big = SimpleUploadedFile("stor.pdf", PDF_BYTES)

@@ -134,6 +134,29 @@ def test_recording_decides_the_applications_and_locks(world, apps, ssu):
         save(world, apps, ssu, record=True)
 
 
+def test_a_meeting_and_reference_at_their_longest_are_recorded_whole(world, apps, ssu):
+    """The outside test's 500 on PostgreSQL: the case log's message joined the meeting and the
+    case reference into the history's 100-character change reason."""
+    meeting, reference = "Møte i strategisk samarbeidsutval " + "Å" * 166, "Sak " + "Ø" * 96
+    with scope(community=world.ostfold):
+        decisions.decision_save(
+            round_=world.ostfold_round,
+            stage=1,
+            by=ssu,
+            meeting=meeting,
+            case_reference=reference,
+            decided_on=dt.date(2026, 11, 20),
+            items=items(apps),
+            record=True,
+        )
+        change = StatusChange.objects.get(application=apps["Alfa"], to_status="granted")
+        history = Application.history.filter(id=apps["Alfa"].pk).first()
+    assert (len(meeting), len(reference)) == (200, 100)
+    assert meeting in change.message
+    assert reference in change.message
+    assert history.history_change_reason == "complete → granted"
+
+
 def test_a_draft_decides_nothing(world, apps, ssu):
     save(world, apps, ssu)
     with scope(community=world.ostfold):

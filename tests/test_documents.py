@@ -11,17 +11,18 @@ from django.utils import translation
 from django.utils.translation import gettext
 from django_scopes import scope, scopes_disabled
 
-from soknad.models import Invitation
+from soknad.models import Application, Invitation
 from soknad.services import _notify
 from tilskot.models import Notification
 from tilskot.roles import Role
 from tilskot.services import role_grant
 
 from .factories import ApplicationFactory, DocumentFactory, SubmissionFactory, UserFactory
+from .pdfs import pdf_bytes
 
 pytestmark = pytest.mark.django_db
 
-CONTENT = b"%PDF-1.7\n% Samarbeidsavtale mellom kommunen og HF\n%%EOF\n"
+CONTENT = pdf_bytes("Samarbeidsavtale mellom kommunen og HF")
 # 23:59 on 1 December 2024 in Oslo (winter time, UTC+1).
 SUBMITTED_AT = dt.datetime(2024, 12, 1, 22, 59, tzinfo=dt.UTC)
 
@@ -83,10 +84,36 @@ class TestDocumentDownload:
             "attachment; filename*=utf-8''Avtale%20%C3%98ygarden%E2%80%93%C3%85s.pdf"
         )
 
-    def test_secretariat_of_the_community_gets_it(self, client, world, document):
+    def test_secretariat_of_the_community_gets_it_once_submitted(self, client, world, document):
         client.force_login(world.sigrid)
-        status, content, _headers = download(client, document_url(document.application, document))
+        url = document_url(document.application, document)
+        assert download(client, url)[0] == 404  # a draft's files are the applicants' alone
+        with scopes_disabled():
+            Application.objects.filter(pk=document.application.pk).update(
+                status=Application.Status.SUBMITTED, submitted_at=SUBMITTED_AT
+            )
+        status, content, _headers = download(client, url)
         assert (status, content) == (200, CONTENT)
+
+    @pytest.mark.parametrize(
+        ("name", "served"),
+        [
+            ("avtale.html", "avtale.pdf"),
+            ("setup.exe", "setup.pdf"),
+            ("avtale", "avtale.pdf"),
+            ("..\\..\\avtale.pdf.js", "avtale.pdf.pdf"),
+            ('"; x=.pdf', "_; x=.pdf"),
+        ],
+    )
+    def test_served_as_its_checked_type_whatever_it_was_called(self, client, world, name, served):
+        with scopes_disabled():
+            document = DocumentFactory(
+                application=ApplicationFactory(round=world.bergen_round), original_name=name
+            )
+        client.force_login(document.application.owner)
+        _status, _content, headers = download(client, document_url(document.application, document))
+        assert headers["Content-Type"] == "application/pdf"
+        assert headers["Content-Disposition"] == f'attachment; filename="{served}"'
 
     def test_another_applicant_gets_404(self, client, world, document):
         other = UserFactory(email="annan@tilskot.test")

@@ -22,6 +22,7 @@ from utbetaling.models import Grant, Payment, Reallocation
 from utbetaling.selectors import totals
 
 from .factories import ApplicationFactory, OrganisationFactory, UserFactory, make_grant
+from .pdfs import HOSTILE, pdf_bytes
 from .test_decision import items, recommended_round
 from .utils import assert_queries_do_not_grow
 
@@ -31,7 +32,7 @@ TODAY = dt.date(2026, 11, 25)
 
 
 def pdf(name="faktura.pdf"):
-    return SimpleUploadedFile(name, b"%PDF-1.4 faktura", content_type="application/pdf")
+    return SimpleUploadedFile(name, pdf_bytes("faktura"), content_type="application/pdf")
 
 
 @pytest.fixture
@@ -172,6 +173,12 @@ class TestInvoices:
             register(grant, world.kari, 1000, file=word)
         with pytest.raises(ValidationError, match="Attach the invoice as PDF"):
             register(grant, world.kari, 1000, file=None)
+
+    @pytest.mark.parametrize("kind", list(HOSTILE))
+    def test_an_invoice_that_could_act_on_its_own_is_refused(self, world, grant, kind):
+        hostile = SimpleUploadedFile("faktura.pdf", HOSTILE[kind](), content_type="application/pdf")
+        with pytest.raises(ValidationError, match="cannot be accepted"):
+            register(grant, world.kari, 1000, file=hostile)
 
     def test_no_sequence_of_invoices_claims_more_than_granted(self, world, grant, finance):
         register(grant, world.kari, 60_000)

@@ -21,6 +21,7 @@ from tilskot.reminders import scan_reminders
 from utbetaling.models import Grant
 
 from .factories import ApplicationFactory, make_grant
+from .pdfs import pdf_bytes
 from .utils import pdf_text
 
 pytestmark = pytest.mark.django_db
@@ -187,7 +188,7 @@ def test_an_auditors_confirmation_upload_is_checked(world, client, grant):
     report = report_of(grant)
     assert report.what_was_done == COMPLETE["what_was_done"]  # the rest is saved all the same
     assert not report.auditor_confirmation
-    good = SimpleUploadedFile("revisor.pdf", b"%PDF-1.4 ok", content_type="application/pdf")
+    good = SimpleUploadedFile("revisor.pdf", pdf_bytes("revisor"), content_type="application/pdf")
     client.post(url(grant), {**form_data(grant), "auditor_confirmation": good, "submit": "1"})
     assert report_of(grant).status == FinalReport.Status.SUBMITTED
 

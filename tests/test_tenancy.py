@@ -15,6 +15,7 @@ import pytest
 from django.apps import apps
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 from django_scopes import ScopeError, scope, scopes_disabled
 
 from komite.models import (
@@ -40,6 +41,7 @@ from .factories import (
     UserFactory,
     make_grant,
 )
+from .pdfs import pdf_bytes
 
 TENANT_APPS = ("tilskot", "soknad", "komite", "utbetaling", "rapport")
 # Not tenant-owned: the tenant itself and the people (who can hold roles in many communities).
@@ -129,7 +131,7 @@ def _invoice(grant_id: int) -> int:
         amount=1000,
         registered_by=UserFactory(email=WALKER),
     )
-    payment.file.save("faktura.pdf", ContentFile(b"%PDF-1.4 faktura"))
+    payment.file.save("faktura.pdf", ContentFile(pdf_bytes("faktura")))
     return payment.pk
 
 
@@ -146,6 +148,9 @@ def _walker_reviews(community: Community, made: dict) -> None:
     with the round open for review, the application complete and no conflict declared."""
     walker = UserFactory(email=WALKER)
     application = Application.objects.filter(pk=made.get("application")).first()
+    if application is not None:  # a party of the application could not review it
+        application.owner = UserFactory()
+        application.save()
     round_ = application.round if application else Round.objects.get(pk=made["round"])
     member, _ = Membership.objects.get_or_create(
         round=round_, user=walker, defaults={"appointed_by": walker}
@@ -159,6 +164,13 @@ def _walker_reviews(community: Community, made: dict) -> None:
         ConflictDeclaration.objects.get_or_create(
             application=application, member=member, defaults={"has_conflict": False}
         )
+
+
+def _submitted(community: Community, made: dict) -> None:
+    """The walker's application submitted: before, it is the applicants' alone."""
+    Application.objects.filter(pk=made["application"]).update(
+        status=Application.Status.SUBMITTED, submitted_at=timezone.now()
+    )
 
 
 def _recommendation_sent(community: Community, made: dict) -> None:
@@ -192,12 +204,13 @@ def _decided(community: Community, made: dict) -> None:
 
 def _auditor_confirmation(community: Community, made: dict) -> None:
     report = FinalReport.objects.create(grant_id=made["grant"])
-    report.auditor_confirmation.save("revisor.pdf", ContentFile(b"%PDF-1.4 revisor"))
+    report.auditor_confirmation.save("revisor.pdf", ContentFile(pdf_bytes("revisor")))
 
 
 # Pages that need more than the object itself (route fragment → setup of the walker's own).
 PREPARE_OWN: dict[str, Callable[[Community, dict], None]] = {
     "komite/": _walker_reviews,
+    "sekretariat/soknad/": _submitted,
     "innstilling.pdf": _recommendation_sent,
     "vedtaksbrev.pdf": _decided,
     "revisor/": _auditor_confirmation,

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.http import Http404
 from django.urls import Resolver404, resolve
 from django.utils import translation
-from django.utils.cache import patch_vary_headers
+from django.utils.cache import add_never_cache_headers, patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
 from django_scopes import scope, scopes_disabled
 from guardian.shortcuts import get_objects_for_user
@@ -83,4 +83,22 @@ class LanguageMiddleware:
             response = self.get_response(request)
         patch_vary_headers(response, ("Cookie",))
         response.headers.setdefault("Content-Language", language)
+        return response
+
+
+class PrivateResponseMiddleware:
+    """A page or export shown to a logged-in person carries their data (cases, scores, money,
+    names): no browser, proxy or shared computer may keep a copy (``Cache-Control: no-store``).
+    A view that sets its own caching keeps it; public pages for anonymous visitors are
+    untouched."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
+            add_never_cache_headers(response)
+            patch_cache_control(response, private=True)
         return response

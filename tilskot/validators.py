@@ -103,3 +103,10 @@ def validate_account_number(value: str) -> None:
             code="account_number_check_digit",
             params={"value": f"{digits[:4]}.{digits[4:6]}.{digits[6:]}"},
         )
+
+
+def without_nul(value: str) -> str:
+    """Raw input kept as it was typed (to show again after an error), less NUL characters:
+    PostgreSQL's text and jsonb cannot hold them, and the form's own check has already told
+    the person that the field cannot contain them."""
+    return value.replace("\x00", "")

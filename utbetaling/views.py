@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
+from soknad import rules as application_rules
 from soknad.exports import amount, table_csv, table_xlsx
 from soknad.views.case import error_list
 from tilskot.models import Round
@@ -94,6 +95,8 @@ def render_grant(request, grant: Grant, *, bound: dict | None = None, status: in
         "community": request.community,
         "grant": grant,
         "application": grant.application,
+        # Finance reads the grant, not the application's case: no link it cannot follow.
+        "can_view_application": application_rules.can_view(request.user, grant.application),
         "totals": selectors.totals(grant),
         "lines": lines,
         "payments": payments,

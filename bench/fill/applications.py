@@ -5,6 +5,7 @@ the snapshot of what was submitted — each kind of row in one bulk insert."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import math
 import uuid
 from decimal import Decimal
@@ -14,6 +15,7 @@ from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from guardian.models import UserObjectPermission
+from pypdf import PdfWriter
 
 from soknad.models import (
     Application,
@@ -65,7 +67,18 @@ PATHS: dict[str, list[tuple[list[str], float]]] = {
 GRANTED_SHARE = 0.45  # of a decided round's complete applications, the best are granted
 
 SHARED_FILE = "bench/avtale.pdf"  # relative to MEDIA_ROOT
-SHARED_PDF = b"%PDF-1.7\n% Tilskot benchmark: the one file every document row points at\n%%EOF\n"
+
+
+def _shared_pdf() -> bytes:
+    """The one file every document row points at: a real one-page PDF (uploads are parsed)."""
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+SHARED_PDF = _shared_pdf()
 
 
 def ceil_to(amount: Decimal, step: int) -> Decimal:

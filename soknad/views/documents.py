@@ -16,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from .. import pdf, rules
+from ..uploads import BY_CONTENT_TYPE, download_name
 from .common import application_or_404
 
 
@@ -46,9 +47,13 @@ def document_download(request, community: str, application: int, document: int) 
         raise Http404 from None
     # SecurityMiddleware adds X-Content-Type-Options: nosniff, so the browser keeps the type
     # detected at upload and never sniffs the file as something it would run.
+    file_type = BY_CONTENT_TYPE.get(document_.content_type)
+    if file_type is None:  # only checked types are stored; anything else is not served
+        file.close()
+        raise Http404
     return FileResponse(
         file,
         as_attachment=True,
-        filename=document_.original_name,
-        content_type=document_.content_type,
+        filename=download_name(document_.original_name, file_type),
+        content_type=file_type.content_type,
     )

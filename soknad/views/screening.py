@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum, Value, When
@@ -58,6 +59,7 @@ def _perform(action: str, form: forms.Form, application: Application, by) -> Non
 
 
 @require_POST
+@login_required
 def screen(request, community, application):
     """Mark complete, ask for more information or reject on formal grounds. A refused action
     shows the case page again with the error next to its form and what was typed kept."""

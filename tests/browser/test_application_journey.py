@@ -15,10 +15,12 @@ from pypdf import PdfReader
 
 from soknad.models import Application
 
+from ..pdfs import pdf_bytes
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "Fjordlandskap-2026"
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF_BYTES = pdf_bytes("Samarbeidsavtale")
 
 
 def english(page, live_server):

@@ -16,6 +16,7 @@ from tilskot.roles import Role
 from tilskot.services import role_grant
 
 from ..factories import ApplicationFactory, OrganisationFactory, UserFactory, make_grant
+from ..pdfs import pdf_bytes
 from .test_decision_browser import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -69,7 +70,7 @@ def grants(world, tmp_path):
             accepted=False,
         )
     invoice = tmp_path / "faktura.pdf"
-    invoice.write_bytes(b"%PDF-1.4\n% a test invoice\n")
+    invoice.write_bytes(pdf_bytes("a test invoice"))
     return {"external": external, "internal": internal, "invoice": invoice}
 
 

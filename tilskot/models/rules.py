@@ -139,6 +139,16 @@ class Community(models.Model):
         _("committee members see others' scores only after submitting their own"),
         default=True,
     )
+    affiliated_are_parties = models.BooleanField(
+        _("people who work for a party are parties"),
+        default=False,
+        help_text=_(
+            "On: a person whose profile ties them to the responsible applicant or a partner is "
+            "disqualified from assessing and deciding the application, like its applicants. Off: "
+            "a committee member employed by a party is flagged and must explain or declare a "
+            "conflict of interest."
+        ),
+    )
     reminder_days = models.JSONField(
         _("reminders, days before a deadline"),
         default=default_reminder_days,

@@ -103,7 +103,12 @@ def form_field(field) -> SafeString:
     else:
         described = ""
     widget = field.field.widget
-    common = format_html('name="{}" id="{}"{}', name, auto_id, described)
+    # The limits the form field put on its widget (max_length, an integer's range), so the
+    # browser stops a typist where the server would.
+    limits = format_html_join(
+        "", ' {}="{}"', ((k, widget.attrs[k]) for k in ("maxlength", "max") if k in widget.attrs)
+    )
+    common = format_html('name="{}" id="{}"{}{}', name, auto_id, described, limits)
     if kind == "textarea":
         control = format_html(
             '<textarea class="form-control{}" {} rows="{}">{}</textarea>',

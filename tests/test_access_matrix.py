@@ -1,0 +1,243 @@
+"""Who may open what: every page and download that carries a case's or a person's data, for
+every kind of person in the community (and the secretariat of another community, and nobody
+logged in). A cell says 200, or the refusal: 404 for an object the person may not see (never
+telling it exists), 403 for a page of a role they do not hold, a log-in for the anonymous.
+Every 200 to a logged-in person is ``Cache-Control: no-store``, and every download carries
+the Content-Type of its checked type.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.base import ContentFile
+from django.utils import timezone
+from django_scopes import scope, scopes_disabled
+
+from komite.models import (
+    ConflictDeclaration,
+    DecisionItem,
+    DecisionLetter,
+    Membership,
+    RoundReview,
+)
+from rapport.models import FinalReport
+from soknad.models import Application, Invitation
+from soknad.services import invitation_accept
+from tilskot.roles import Role
+from tilskot.services import role_grant
+
+from .factories import (
+    ApplicationFactory,
+    DocumentFactory,
+    SubmissionFactory,
+    UserFactory,
+    make_grant,
+)
+from .pdfs import pdf_bytes
+from .test_tenancy import _invoice, _letters_zipped, _recommendation_sent
+
+pytestmark = pytest.mark.django_db
+
+PEOPLE = [
+    "owner",
+    "coapplicant",
+    "other",
+    "secretariat",
+    "member",
+    "decision",
+    "finance",
+    "foreign",
+    "anonymous",
+]
+PDF = "application/pdf"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@pytest.fixture
+def bergen(world):
+    """Bergen's people in every role, and a draft, a complete application and a grant of the
+    owner's, each with its files."""
+    people = {
+        "owner": UserFactory(email="eigar@tilskot.test"),
+        "coapplicant": UserFactory(email="medsokar@tilskot.test"),
+        "other": UserFactory(email="annan@tilskot.test"),
+        "secretariat": world.sigrid,
+        "member": UserFactory(email="komite@tilskot.test"),
+        "decision": UserFactory(email="vedtak@tilskot.test"),
+        "finance": UserFactory(email="okonomi@tilskot.test"),
+        "foreign": world.ola,
+    }
+    for who, role in (
+        ("owner", Role.APPLICANT),
+        ("other", Role.APPLICANT),
+        ("member", Role.COMMITTEE),
+        ("decision", Role.DECISION_BODY),
+        ("finance", Role.FINANCE),
+    ):
+        role_grant(user=people[who], community=world.bergen, role=role)
+    round_ = world.bergen_round
+    with scopes_disabled():
+        draft = ApplicationFactory(round=round_, owner=people["owner"], title="Utkast")
+        complete = ApplicationFactory(
+            round=round_,
+            owner=people["owner"],
+            title="Komplett",
+            status=Application.Status.COMPLETE,
+            submitted_at=timezone.now(),
+        )
+        granted = ApplicationFactory(round=round_, owner=people["owner"], title="Innvilga")
+        draft_document = DocumentFactory(application=draft)
+        document = DocumentFactory(application=complete)
+        SubmissionFactory(application=complete)
+        grant = make_grant(granted)
+        payment = _invoice(grant.pk)
+        report = FinalReport.objects.create(grant=grant)
+        report.auditor_confirmation.save("revisor.html", ContentFile(pdf_bytes("revisor")))
+        batch = _letters_zipped(round_.pk)
+        _recommendation_sent(world.bergen, {"round": round_.pk})
+        RoundReview.objects.create(
+            round=round_, scoring_deadline=round_.closes_at, opened_at=timezone.now()
+        )
+        member = Membership.objects.create(
+            round=round_, user=people["member"], appointed_by=world.sigrid
+        )
+        ConflictDeclaration.objects.create(application=complete, member=member, has_conflict=False)
+    with scope(community=world.bergen):
+        for application in (draft, complete):
+            invitation = Invitation.objects.create(
+                application=application,
+                email=people["coapplicant"].email,
+                invited_by=people["owner"],
+            )
+            invitation_accept(invitation=invitation, user=people["coapplicant"])
+        item = DecisionItem.objects.get(application=granted)
+        letter = DecisionLetter(
+            application=granted, item=item, issued_at=timezone.now(), issued_by=world.sigrid
+        )
+        letter.file.save("vedtaksbrev.pdf", ContentFile(pdf_bytes("vedtak")), save=False)
+        letter.save()
+    urls = {
+        "draft case": f"/bergen/soknad/{draft.pk}/",
+        "draft step": f"/bergen/soknad/{draft.pk}/steg/basics/",
+        "draft document": f"/bergen/soknad/{draft.pk}/dokument/{draft_document.pk}/",
+        "draft in the screening": f"/bergen/sekretariat/soknad/{draft.pk}/",
+        "case": f"/bergen/soknad/{complete.pk}/",
+        "granted case": f"/bergen/soknad/{granted.pk}/",
+        "submission PDF": f"/bergen/soknad/{complete.pk}/innsendt/1.pdf",
+        "document": f"/bergen/soknad/{complete.pk}/dokument/{document.pk}/",
+        "application for review": f"/bergen/komite/soknad/{complete.pk}/",
+        "scoring overview": f"/bergen/komite/runde/{round_.pk}/oversikt/",
+        "recommendation PDF": f"/bergen/sekretariat/runde/{round_.pk}/innstilling.pdf",
+        "recommendation": f"/bergen/sekretariat/runde/{round_.pk}/innstilling/",
+        "decision letter": f"/bergen/soknad/{granted.pk}/vedtaksbrev.pdf",
+        "letters ZIP": f"/bergen/sekretariat/runde/{round_.pk}/vedtaksbrev/{batch}.zip",
+        "grant": f"/bergen/tilskot/{grant.pk}/",
+        "invoice": f"/bergen/tilskot/{grant.pk}/faktura/{payment}.pdf",
+        "final report": f"/bergen/tilskot/{grant.pk}/sluttrapport/",
+        "auditor's confirmation": f"/bergen/tilskot/{grant.pk}/sluttrapport/revisor/",
+        "finance table": "/bergen/okonomi/",
+        "finance table as Excel": "/bergen/okonomi/?format=xlsx",
+        "secretariat's table as Excel": (
+            f"/bergen/sekretariat/runde/{round_.pk}/soknader/?format=xlsx"
+        ),
+        "status report": "/bergen/sekretariat/statusrapport/",
+        "status report as Excel": "/bergen/sekretariat/statusrapport/2026.xlsx",
+    }
+    return people, urls
+
+
+# Who gets what (everyone not named gets the refusal of the last column: 404 for an object,
+# 403 for a role's page). The anonymous are always sent to log in.
+MATRIX = {
+    # A draft and its files are the applicants' alone, staff included.
+    "draft case": ({"owner", "coapplicant"}, 404),
+    "draft step": ({"owner", "coapplicant"}, 404),
+    "draft document": ({"owner", "coapplicant"}, 404),
+    "draft in the screening": (set(), 404),
+    "case": ({"owner", "coapplicant", "secretariat"}, 404),
+    "submission PDF": ({"owner", "coapplicant", "secretariat", "member"}, 404),
+    "document": ({"owner", "coapplicant", "secretariat", "member"}, 404),
+    "application for review": ({"member"}, 404),
+    "scoring overview": ({"secretariat", "member"}, 404),
+    "recommendation PDF": ({"secretariat", "decision"}, 404),
+    "decision letter": ({"owner", "secretariat", "decision"}, 404),
+    "letters ZIP": ({"secretariat"}, 404),
+    "grant": ({"owner", "secretariat", "finance"}, 404),
+    "invoice": ({"owner", "secretariat", "finance"}, 404),
+    "final report": ({"owner", "secretariat", "finance"}, 404),
+    "auditor's confirmation": ({"owner", "secretariat", "finance"}, 404),
+    "finance table": ({"secretariat", "finance"}, 404),
+    "finance table as Excel": ({"secretariat", "finance"}, 404),
+    "secretariat's table as Excel": ({"secretariat"}, 403),
+    # The yearly report to the regional health authority: the secretariat writes it, finance
+    # reads it (the money is theirs); the finance table links it.
+    "status report": ({"secretariat", "finance"}, 404),
+    "status report as Excel": ({"secretariat", "finance"}, 404),
+}
+DOWNLOAD_TYPES = {
+    "draft document": PDF,
+    "submission PDF": PDF,
+    "document": PDF,
+    "recommendation PDF": PDF,
+    "decision letter": PDF,
+    "invoice": PDF,
+    "auditor's confirmation": PDF,
+    "letters ZIP": "application/zip",
+    "finance table as Excel": XLSX,
+    "secretariat's table as Excel": XLSX,
+    "status report as Excel": XLSX,
+}
+
+
+POSTED = {"draft in the screening"}  # a screening action: only ever posted
+
+
+def fetch(client, url, page=""):
+    response = client.post(url, {"action": "complete"}) if page in POSTED else client.get(url)
+    if response.streaming:
+        b"".join(response.streaming_content)
+    return response
+
+
+@pytest.mark.parametrize("page", list(MATRIX))
+def test_who_may_open_what(client, bergen, page):
+    people, urls = bergen
+    allowed, refusal = MATRIX[page]
+    got, expected = {}, {}
+    for who in PEOPLE:
+        client.logout()
+        if who != "anonymous":
+            client.force_login(people[who])
+        response = fetch(client, urls[page], page)
+        got[who] = response.status_code
+        expected[who] = 302 if who == "anonymous" else (200 if who in allowed else refusal)
+        if response.status_code == 200:
+            assert "no-store" in response["Cache-Control"], (page, who)
+            if page in DOWNLOAD_TYPES:
+                assert response["Content-Type"] == DOWNLOAD_TYPES[page], (page, who)
+    assert got == expected
+
+
+def test_the_auditors_confirmation_is_served_as_the_pdf_it_is(client, bergen):
+    """Uploaded under an .html name, served as a PDF with a .pdf name."""
+    people, urls = bergen
+    client.force_login(people["owner"])
+    response = fetch(client, urls["auditor's confirmation"])
+    assert response["Content-Type"] == PDF
+    assert response["Content-Disposition"].endswith('.pdf"')
+
+
+def test_a_link_is_shown_only_to_whoever_may_follow_it(client, bergen):
+    people, urls = bergen
+    client.force_login(people["finance"])
+    grant = client.get(urls["grant"]).text
+    assert f'href="{urls["granted case"]}"' not in grant
+    assert 'href="/bergen/sekretariat/statusrapport/"' in client.get(urls["finance table"]).text
+    client.force_login(people["owner"])
+    assert f'href="{urls["granted case"]}"' in client.get(urls["grant"]).text
+    # The decision body reads the recommendation, not the committee's scores.
+    client.force_login(people["decision"])
+    assert client.get(urls["recommendation"]).status_code == 200
+    assert 'href="/bergen/komite/runde/' not in client.get(urls["recommendation"]).text
+    client.force_login(people["secretariat"])
+    assert 'href="/bergen/komite/runde/' in client.get(urls["recommendation"]).text
