@@ -12,9 +12,11 @@ from tilskot.services import notification_preferences_set
 pytestmark = pytest.mark.django_db
 
 
-def send(world, key="test:1", recipients=None, kind=Notification.Kind.DRAFT_DEADLINE):
+def send(
+    world, key="test:1", recipients=None, kind=Notification.Kind.DRAFT_DEADLINE, title="Tiltak"
+):
     with scope(community=world.ostfold):
-        app = world.ostfold_round.applications.create(owner=world.kari, title="Tiltak")
+        app = world.ostfold_round.applications.create(owner=world.kari, title=title)
         return notify(
             community=world.ostfold,
             kind=kind,
@@ -43,6 +45,22 @@ def test_the_same_key_is_recorded_and_sent_once(
     assert f"{first[0].url}" in message.body
     with scope(community=world.ostfold):
         assert Notification.objects.get().status == Notification.Status.SENT
+
+
+def test_the_html_part_is_markup_and_what_was_typed_stays_escaped(
+    world, mailoutbox, django_capture_on_commit_callbacks
+):
+    """The HTML part's paragraphs and links are markup (not shown as “&lt;p&gt;”), and text
+    from a person (a title with a tag in it) is still escaped."""
+    with django_capture_on_commit_callbacks(execute=True):
+        send(world, title="Tiltak <b>feit</b>")
+    html, _mimetype = mailoutbox[0].alternatives[0]
+    body = html.split("<body", 1)[1]
+    assert "<p>" in body
+    assert "&lt;p&gt;" not in body
+    assert '<a href="http' in body
+    assert "&lt;b&gt;feit&lt;/b&gt;" in body
+    assert "<b>feit</b>" not in body
 
 
 def test_a_turned_off_reminder_is_not_recorded(world):

@@ -174,6 +174,15 @@ class TestInvoices:
         with pytest.raises(ValidationError, match="Attach the invoice as PDF"):
             register(grant, world.kari, 1000, file=None)
 
+    def test_the_same_invoice_is_registered_once(self, world, grant, finance):
+        first = register(grant, world.kari, 1000, number="F-7")
+        with pytest.raises(ValidationError, match="f-7 from 964338531 is already registered"):
+            register(grant, world.kari, 1000, number=" f-7 ")
+        register(grant, world.kari, 1000, number="F-8")  # another invoice from the same party
+        with scope(community=world.bergen):
+            services.payment_return(payment=first, by=finance, reason="Feil beløp")
+        assert register(grant, world.kari, 900, number="F-7").status == Payment.Status.REGISTERED
+
     @pytest.mark.parametrize("kind", list(HOSTILE))
     def test_an_invoice_that_could_act_on_its_own_is_refused(self, world, grant, kind):
         hostile = SimpleUploadedFile("faktura.pdf", HOSTILE[kind](), content_type="application/pdf")

@@ -16,7 +16,9 @@ def run_manage(*args, **env):
         "DEBUG",
         "SECRET_KEY",
         "DJANGO_ALLOW_ASYNC_UNSAFE",
-    )  # the last is set by the browser tests
+        "SITE_URL",
+        "PORT",
+    )  # DJANGO_ALLOW_ASYNC_UNSAFE is set by the browser tests
     clean = {k: v for k, v in os.environ.items() if k not in ours}
     return subprocess.run(  # noqa: S603 (our own interpreter and manage.py)
         [sys.executable, "manage.py", *args],
@@ -42,6 +44,16 @@ def test_check_deploy_is_clean_with_debug_off():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_links_in_e_mails_follow_the_port_make_run_serves_on():
+    code = "from django.conf import settings as s; print(s.SITE_URL)"
+    served = run_manage("shell", "--no-imports", "-c", code, PORT="8101")
+    assert served.stdout.strip() == "http://127.0.0.1:8101", served.stderr
+    public = run_manage(
+        "shell", "--no-imports", "-c", code, PORT="8101", SITE_URL="https://tilskot.no/"
+    )
+    assert public.stdout.strip() == "https://tilskot.no"
 
 
 def test_production_refuses_the_development_secret_key():

@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.html import escape, linebreaks, urlize
+from django.utils.safestring import mark_safe
 
 from .models import Community, Notification, NotificationPreference, User
 from .models.notifications import OPTIONAL_KINDS
@@ -51,7 +52,9 @@ def render(*, community: Community, template: str, context: dict) -> tuple[str, 
         text = render_to_string(f"{template}.txt", context)
         html = render_to_string(
             "notifications/email.html",
-            {**context, "subject": subject, "body": linebreaks(urlize(escape(text)))},
+            # The text is escaped first, then made paragraphs and links: safe to mark as HTML
+            # (else the template escapes the markup again and mail clients show raw tags).
+            {**context, "subject": subject, "body": mark_safe(linebreaks(urlize(escape(text))))},  # noqa: S308
         )
     return subject, text, html
 

@@ -167,7 +167,10 @@ vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Tilskot <ikkje-svar@tilskot.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Where Tilskot is reached, for links in e-mails (which have no request to take the host from).
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Links in e-mails. The embedded default follows `PORT=8101 make run` (the port it serves on).
+SITE_URL = env.str("SITE_URL", default=f"http://127.0.0.1:{env.int('PORT', default=8000)}").rstrip(
+    "/"
+)
 
 # --- Celery -----------------------------------------------------------------------------------
 # No broker set: tasks run eagerly in-process (the embedded default). Never default to a Redis

@@ -204,6 +204,18 @@ def payment_register(
             )
         if not org_number:
             errors.append(_("Give the organisation number of the invoicing party."))
+        elif (
+            grant.payments.filter(number__iexact=number.strip(), org_number=org_number)
+            .exclude(status=Payment.Status.RETURNED)
+            .exists()
+        ):  # the grant's row is locked: two at once are checked one after the other
+            errors.append(
+                _(
+                    "Invoice %(number)s from %(org_number)s is already registered on this grant. "
+                    "An invoice is registered once; a returned one may be registered again."
+                )
+                % {"number": number.strip(), "org_number": org_number}
+            )
         if file is None:
             errors.append(_("Attach the invoice as PDF."))
         else:
