@@ -14,6 +14,7 @@ from soknad.services import applicant_users
 from soknad.uploads import download_name, validate_upload
 from tilskot.messaging import notify
 from tilskot.models import Notification, User
+from tilskot.money import nok_text
 from utbetaling import rules as grant_rules
 from utbetaling.models import Grant
 from utbetaling.services import grant_close
@@ -98,8 +99,8 @@ def report_missing(report: FinalReport) -> list[str]:
             missing.append(_("Answer “%(question)s”.") % {"question": question.text})
     if auditor_needed(report) and not report.auditor_confirmation:
         missing.append(
-            _("The grant is above %(threshold)s kr: attach the auditor's confirmation.")
-            % {"threshold": f"{report.grant.application.round.scheme.auditor_threshold:,.0f}"}
+            _("The grant is above %(threshold)s: attach the auditor's confirmation.")
+            % {"threshold": nok_text(report.grant.application.round.scheme.auditor_threshold)}
         )
     if report.pending_input:
         missing.append(_("Correct the fields marked with errors."))

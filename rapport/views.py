@@ -18,6 +18,7 @@ from soknad.exports import table_xlsx
 from soknad.pdf import stylesheet
 from soknad.uploads import UnsafeFileError, stored_type
 from soknad.views.case import error_list
+from tilskot.money import amount_input
 from tilskot.roles import Role, has_role
 from tilskot.validators import without_nul
 from utbetaling import rules as grant_rules
@@ -49,7 +50,7 @@ def _saved_data(report: FinalReport, form: ReportForm) -> dict:
     spent = {s.budget_line_id: s.spent for s in report.spending.all()}
     for line in form.lines:
         if line.pk in spent:
-            data[f"spent_{line.pk}"] = str(spent[line.pk])
+            data[f"spent_{line.pk}"] = amount_input(spent[line.pk])
     answers = {a.question_id: a.text for a in report.answers.all()}
     for question in form.questions:
         data[f"answer_{question.pk}"] = answers.get(question.pk, "")

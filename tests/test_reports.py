@@ -106,7 +106,19 @@ class TestDrafting:
             scheme.save()
             report = FinalReport.objects.get(pk=report.pk)
             assert services.auditor_needed(report)
-            assert any("auditor" in m for m in services.report_missing(report))
+            assert (
+                "The grant is above 100\u202f000\u00a0kr: attach the auditor's confirmation."
+                in services.report_missing(report)
+            )
+
+    def test_a_saved_amount_is_shown_as_a_person_typed_it(self, world, client, grant):
+        client.force_login(world.kari)
+        with scopes_disabled():
+            line = grant.budget_lines.get()
+        client.post(url(grant), form_data(grant, **{f"spent_{line.pk}": "149000"}))
+        page = client.get(url(grant)).content.decode()
+        assert 'value="149000"' in page
+        assert "149000.00" not in page
 
 
 class TestTheWholeWay:

@@ -10,6 +10,13 @@ NARROW_NBSP = "\u202f"
 NBSP = "\u00a0"
 
 
+def amount_input(amount) -> str:
+    """An amount as a number field's value: ``400000``, not ``400000.00`` (ører only when
+    there are any)."""
+    value = Decimal(amount)
+    return f"{value:.0f}" if value == value.to_integral_value() else f"{value:.2f}"
+
+
 def nok_text(amount) -> str:
     value = Decimal(amount or 0)
     whole = value == value.to_integral_value()
