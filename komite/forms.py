@@ -176,7 +176,7 @@ class RecommendationForm(forms.Form):
                 initial=item.conditions if item else "",
             )
             self.fields[f"reason_{pk}"] = forms.CharField(
-                label=_("Reason for rejection"),
+                label=_("Reasons (for a rejection, or a grant of less than asked for)"),
                 required=False,
                 widget=forms.Textarea(attrs={"rows": 2}),
                 initial=item.reason if item else "",

@@ -316,7 +316,9 @@ def recommendation_save(
             grant=item["grant"],
             amount=item.get("amount") if item["grant"] else None,
             conditions=item.get("conditions", "") if item["grant"] else "",
-            reason="" if item["grant"] else item.get("reason", ""),
+            # A grant of less than asked for keeps its reasons too (forvaltningsloven § 25):
+            # the decision body's form starts from them.
+            reason=(item.get("reason") or "").strip(),
         )
         for item in items
     )

@@ -8,12 +8,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
+from komite import decisions
 from komite.models import Recommendation, RoundReview
 from soknad.models import Application, BudgetLine
 from tilskot.roles import Role
 from tilskot.services import role_grant
 
-from .factories import OrganisationFactory
+from .factories import OrganisationFactory, UserFactory
 from .utils import assert_queries_do_not_grow, pdf_text
 
 pytestmark = pytest.mark.django_db
@@ -105,6 +106,39 @@ def test_within_budget_is_sent_and_locked(world, client, round_):
     post(client, round_, [("Alfa", "reject", "", "x"), ("Beta", "reject", "", "y")])
     with scope(community=world.ostfold):
         assert recommendation.items.get(application__title="Alfa").grant
+
+
+def test_the_reasons_for_a_partial_grant_reach_the_decision_body(world, client, round_):
+    """A reason typed for a grant of less than was asked for is kept when the recommendation
+    is sent, and the decision body's form starts from it (it was dropped, and asked again)."""
+    client.force_login(world.ola)
+    with scopes_disabled():
+        alfa, beta = (Application.objects.get(title=t) for t in ("Alfa", "Beta"))
+    data = {
+        "send": "1",
+        f"order_{alfa.pk}": 1,
+        f"decision_{alfa.pk}": "grant",
+        f"amount_{alfa.pk}": "400000",
+        f"reason_{alfa.pk}": "Berre første prosjektår.",
+        f"order_{beta.pk}": 2,
+        f"decision_{beta.pk}": "reject",
+        f"reason_{beta.pk}": "Svakare forankring",
+    }
+    assert client.post(url(round_), data).status_code == 302
+    with scope(community=world.ostfold):
+        (first, _second) = decisions.proposals(round_, 1)
+    assert (first.application, first.amount, first.reason) == (
+        alfa,
+        400000,
+        "Berre første prosjektår.",
+    )
+    ssu = UserFactory(email="ssu@tilskot.test")
+    role_grant(user=ssu, community=world.ostfold, role=Role.DECISION_BODY)
+    client.force_login(ssu)
+    page = client.get(
+        reverse("komite:decision", kwargs={"community": "ostfold", "round": round_.pk, "stage": 1})
+    )
+    assert "Berre første prosjektår." in page.text
 
 
 @pytest.mark.parametrize(
