@@ -61,7 +61,8 @@ class UnsafeFileError(Exception):
 ACTIVE_KEYS = {"/JS", "/JavaScript", "/EmbeddedFiles", "/EmbeddedFile", "/EF", "/RichMedia", "/XFA"}
 ACTIVE_ACTIONS = {"/JavaScript", "/Launch", "/ImportData", "/GoToE", "/SubmitForm", "/Rendition"}
 # Another format's signature inside the bytes: an HTML page or script a browser would run.
-HTML_SIGNATURE = re.compile(rb"<\s*(?:!doctype\s+html|html|head|body|script|iframe|svg)\b", re.I)
+# (Not <body>: Acrobat keeps a comment's rich text as XHTML "<body xmlns=…>" in the PDF.)
+HTML_SIGNATURE = re.compile(rb"<\s*(?:!doctype\s+html|html|script|iframe|svg)\b", re.I)
 MAX_OBJECTS = 200_000  # a walk bound: far above any agreement or invoice
 
 

@@ -6,7 +6,12 @@ import io
 import zipfile
 
 from pypdf import PdfWriter
-from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
+from pypdf.generic import (
+    ArrayObject,
+    DictionaryObject,
+    NameObject,
+    TextStringObject,
+)
 
 
 def _written(writer: PdfWriter) -> bytes:
@@ -25,6 +30,27 @@ def _writer(title: str) -> PdfWriter:
 def pdf_bytes(title: str = "Tilskot test document") -> bytes:
     """A one-page A4 PDF that any reader opens."""
     return _written(_writer(title))
+
+
+def pdf_with_a_comment() -> bytes:
+    """A signed agreement someone commented in Acrobat, written out as Acrobat writes it: the
+    comment's rich text is XHTML (``<body xmlns=…>``) in a literal string."""
+    rich = b'<?xml version="1.0"?><body xmlns="http://www.w3.org/1999/xhtml"><p>Godkjent</p></body>'
+    objects = [
+        b"<</Type/Catalog/Pages 2 0 R>>",
+        b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
+        b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Annots[4 0 R]>>",
+        b"<</Type/Annot/Subtype/Text/Rect[50 50 70 70]/Contents(Godkjent)/RC(" + rich + b")>>",
+    ]
+    out, offsets = bytearray(b"%PDF-1.7\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<</Size %d/Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
 
 
 def pdf_with_javascript() -> bytes:

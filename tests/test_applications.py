@@ -19,7 +19,7 @@ from soknad.rules import application_missing
 from tilskot.models import ApplicationQuestion, Organisation, PriorityArea
 
 from .factories import OrganisationFactory, UserFactory
-from .pdfs import HOSTILE, pdf_bytes
+from .pdfs import HOSTILE, pdf_bytes, pdf_with_a_comment
 
 OSLO = ZoneInfo("Europe/Oslo")
 pytestmark = pytest.mark.django_db
@@ -272,6 +272,8 @@ class TestUploads:
                 "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
             )
         ]
+        # A comment's rich text (XHTML inside the PDF) is not a page a browser would run.
+        assert self.upload(client, app, "kommentert.pdf", pdf_with_a_comment()).status_code == 302
 
     @pytest.mark.parametrize(
         ("name", "content"),
