@@ -13,9 +13,11 @@ class KomiteConfig(AppConfig):
             register_reader,
             register_screening_closer,
         )
+        from tilskot.demo import register_demo
 
         from . import reminders  # noqa: F401  (registers the scoring-deadline reminder)
         from .decision_views import case_section
+        from .demo import demo_decided_round
         from .rules import can_review, screening_closed
         from .services import parties_disqualify
 
@@ -27,3 +29,5 @@ class KomiteConfig(AppConfig):
         register_screening_closer(screening_closed)
         # Someone who becomes a party of an application is disqualified for it.
         register_party_change(parties_disqualify)
+        # make run's demo: a decided round with granted projects in each community.
+        register_demo(demo_decided_round)

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from soknad import rules as application_rules
 from soknad.models import Application
-from soknad.views.case import error_list
+from tilskot.forms import error_list
 from tilskot.models import Round
 from tilskot.roles import Role, has_role
 

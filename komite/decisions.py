@@ -11,6 +11,7 @@ decides the applications and opens a grant (``utbetaling``) for each one granted
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -25,7 +26,6 @@ from soknad.models import Application
 from soknad.services import application_decide
 from tilskot.models import Round, User
 from tilskot.money import nok_text
-from utbetaling.services import grants_open
 
 from . import rules
 from .models import Decision, DecisionItem, Recommendation
@@ -53,6 +53,18 @@ def stages(round_: Round) -> list[tuple[int, str]]:
 
 def decisions_of(round_: Round) -> dict[int, Decision]:
     return {d.stage: d for d in Decision.objects.filter(round=round_)}
+
+
+# Later stages act on a round's final decision (the payment stage opens a grant for each
+# granted application): each registers ``handler(items=[DecisionItem, ...])``, called inside
+# the decision's transaction, so this stage imports none of them.
+FINAL_DECISION_HANDLERS: list[Callable[..., None]] = []
+
+
+def register_final_decision(handler: Callable[..., None]):
+    if handler not in FINAL_DECISION_HANDLERS:
+        FINAL_DECISION_HANDLERS.append(handler)
+    return handler
 
 
 def final_decision(round_: Round) -> Decision | None:
@@ -288,7 +300,8 @@ def decision_save(
                 by=by,
                 message=f"{decision.body}, {decision.meeting} {when}, {decision.case_reference}",
             )
-        grants_open(items=items)  # the payment stage takes the granted ones from here
+        for handler in FINAL_DECISION_HANDLERS:  # the payment stage opens the grants
+            handler(items=items)
     return decision
 
 

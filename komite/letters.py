@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import zipfile
+from collections.abc import Callable
 from tempfile import TemporaryFile
 
 from django.conf import settings
@@ -30,13 +31,22 @@ from tilskot.dates import add_months
 from tilskot.messaging import notify
 from tilskot.models import Notification, User
 from tilskot.tasks import community_task
-from utbetaling.rules import payment_route
 
 from .models import DecisionItem, DecisionLetter, LetterBatch
 
 log = logging.getLogger(__name__)
 
 APPEAL_WEEKS = 3  # forvaltningsloven § 29: three weeks from the letter's receipt
+
+# Later stages add to a letter what they decide (the payment stage: how the money is paid,
+# ``route``): each registers ``provide(application) -> dict`` for the letter's template.
+LETTER_CONTEXT: list[Callable[[object], dict]] = []
+
+
+def register_letter_context(provide: Callable[[object], dict]):
+    if provide not in LETTER_CONTEXT:
+        LETTER_CONTEXT.append(provide)
+    return provide
 
 
 def report_due(item: DecisionItem) -> dt.date | None:
@@ -82,12 +92,12 @@ def _context(item: DecisionItem, issued_on: dt.date) -> dict:
         "application": application,
         "partners": list(application.partners.all()),
         "criteria": list(round_.scheme.criteria.all()),
-        "route": payment_route(application),
         "report_due": report_due(item),
         "issued_on": issued_on,
         "appeal_weeks": APPEAL_WEEKS,
         "appeal_deadline": appeal_deadline(issued_on),
         "in_full": item.granted and item.amount is not None and not item.reason,
+        **{k: v for provide in LETTER_CONTEXT for k, v in provide(application).items()},
     }
 
 

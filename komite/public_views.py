@@ -10,6 +10,7 @@ standard has no name for (the partners, the status) keep plain names.
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 
 from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
@@ -17,7 +18,6 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rapport.selectors import closed_grants, shared_learning
 from soknad.exports import csv_safe
 from tilskot.models import Community, Organisation
 
@@ -85,11 +85,30 @@ def _grant(item: DecisionItem, community: Community) -> dict:
     }
 
 
+# Later stages add what they know of each granted project (the final report: closed, the
+# learning points its recipient shares): each registers ``facts(application_ids) ->
+# {application id: {"closed": bool, "learning": str}}``, so this stage imports none of them.
+GRANTED_FACTS: list[Callable[[list[int]], dict[int, dict]]] = []
+
+
+def register_granted_facts(facts: Callable[[list[int]], dict[int, dict]]):
+    if facts not in GRANTED_FACTS:
+        GRANTED_FACTS.append(facts)
+    return facts
+
+
+def granted_facts(ids: list[int]) -> dict[int, dict]:
+    merged: dict[int, dict] = {}
+    for facts in GRANTED_FACTS:
+        for pk, known in facts(ids).items():
+            merged.setdefault(pk, {}).update(known)
+    return merged
+
+
 def granted(request, community):
     page = Paginator(selectors.granted(request.community), 50).get_page(request.GET.get("side"))
     ids = [item.application_id for item in page]
-    closed = closed_grants(ids)
-    learning = shared_learning(ids)
+    facts = granted_facts(ids)
     return render(
         request,
         "komite/granted.html",
@@ -99,8 +118,8 @@ def granted(request, community):
             "rows": [
                 (
                     item,
-                    grant_status(item, item.application_id in closed),
-                    learning.get(item.application_id, ""),
+                    grant_status(item, facts.get(item.application_id, {}).get("closed", False)),
+                    facts.get(item.application_id, {}).get("learning", ""),
                 )
                 for item in page
             ],

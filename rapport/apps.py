@@ -7,4 +7,10 @@ class RapportConfig(AppConfig):
     verbose_name = _("Final reports")
 
     def ready(self) -> None:
+        from komite.public_views import register_granted_facts
+
         from . import reminders  # noqa: F401  (registers the report-due reminder)
+        from .selectors import granted_facts
+
+        # Closed grants and shared learning points on the public list of granted projects.
+        register_granted_facts(granted_facts)

@@ -27,6 +27,17 @@ def shared_learning(application_ids) -> dict[int, str]:
     )
 
 
+def granted_facts(application_ids) -> dict[int, dict]:
+    """What the public list of granted projects shows from this stage (registered with
+    ``komite.public_views.register_granted_facts``): closed, and learning points shared."""
+    closed = closed_grants(application_ids)
+    learning = shared_learning(application_ids)
+    return {
+        pk: {"closed": pk in closed, "learning": learning.get(pk, "")}
+        for pk in set(application_ids)
+    }
+
+
 def closed_grants(application_ids) -> set[int]:
     return set(
         Grant.objects.filter(

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from soknad.exports import table_xlsx
 from soknad.pdf import stylesheet
 from soknad.uploads import UnsafeFileError, stored_type
-from soknad.views.case import error_list
+from tilskot.forms import error_list
 from tilskot.money import amount_input
 from tilskot.roles import Role, has_role
 from tilskot.validators import without_nul

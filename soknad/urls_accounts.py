@@ -1,8 +1,8 @@
-"""Accounts outside any community (/konto/...), and the profile inside each one.
+"""Accounts outside any community (/konto/...); the profile inside each one is in
+``urls_profile.py``.
 
 ``urlpatterns`` is included at /konto/ in ``tilskot/urls.py``, without a namespace: Django's
 password-reset views find the next step by its plain name (``password_reset_done`` ...).
-``profile_patterns`` is included under /<community>/.
 """
 
 from django.contrib.auth import views as auth_views
@@ -65,8 +65,4 @@ urlpatterns = [
         ),
         name="password_reset_complete",
     ),
-]
-
-profile_patterns = [
-    path("profil/", accounts.ProfileView.as_view(), name="profile"),
 ]

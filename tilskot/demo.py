@@ -9,6 +9,7 @@ else.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -30,29 +31,6 @@ ROLE_ADDRESS = {
     Role.DECISION_BODY: "vedtak",
     Role.FINANCE: "okonomi",
 }
-
-DECIDED_ROUND = "Demorunde, avgjord"
-# (title, summary, requested, granted or None with the reason) for the decided demo round.
-DECIDED_APPLICATIONS = [
-    (
-        "Felles ambulant team for skrøpelege eldre",
-        "Kommunen og sjukehuset følgjer opp skrøpelege eldre heime etter utskriving.",
-        600_000,
-        None,
-    ),
-    (
-        "Kombinerte stillingar for jordmødrer",
-        "Jordmødrer deler stilling mellom fødeavdelinga og kommunen.",
-        400_000,
-        None,
-    ),
-    (
-        "Digital heimeoppfølging av KOLS",
-        "Pasientar med KOLS blir følgde opp digitalt frå sjukehuset.",
-        500_000,
-        "Tiltaket liknar eit prosjekt som alt får støtte; komiteen prioriterte dei andre.",
-    ),
-]
 
 # Units of each hospital trust, for the demo only (the sources name no units).
 DEMO_UNITS = {
@@ -109,85 +87,16 @@ def _demo_rounds(scheme: Scheme, now: dt.datetime) -> None:
         )
 
 
-def _demo_decided_round(scheme: Scheme, now: dt.datetime, applicant: User) -> None:
-    """A closed round whose recommendation is sent and whose decision is recorded by every
-    decision body of the community, so the public list of granted projects is not empty."""
-    from komite import decisions
-    from komite.models import Recommendation, RecommendationItem
-    from soknad.models import Application, BudgetLine
+# Later stages add their part of the demo (the committee's: a decided round with granted
+# projects): each registers ``demo(scheme, now)``, called inside the community's scope after
+# the rounds are made, so the core imports no stage.
+DEMO_PARTS: list[Callable[[Scheme, dt.datetime], None]] = []
 
-    community = scheme.community
-    today = timezone.localdate(now, OSLO)
-    round_, created = Round.objects.get_or_create(
-        scheme=scheme,
-        name=DECIDED_ROUND,
-        defaults={
-            "opens_at": dt.datetime.combine(today - dt.timedelta(days=120), dt.time(0), OSLO),
-            "closes_at": dt.datetime.combine(today - dt.timedelta(days=60), dt.time(12), OSLO),
-            "budget": 1_200_000,
-            "max_amount": 1_500_000,
-            "description": "Demo round made by `make run`; decided, letters not yet issued.",
-        },
-    )
-    if not created:
-        return
-    organisations = list(Organisation.objects.order_by("kind", "name")[:3])
-    secretariat = User.objects.get(email=demo_email(Role.SECRETARIAT, community))
-    recommendation = Recommendation.objects.create(
-        round=round_, status=Recommendation.Status.SENT, sent_at=now, sent_by=secretariat
-    )
-    start, end = dt.date(today.year + 1, 1, 1), dt.date(today.year + 1, 12, 31)
-    for order, (title, summary, requested, reason) in enumerate(DECIDED_APPLICATIONS, 1):
-        application = Application.objects.create(
-            round=round_,
-            owner=applicant,
-            responsible_organisation=organisations[(order - 1) % len(organisations)],
-            title=title,
-            summary=summary,
-            description=summary,
-            period_start=start,
-            period_end=end,
-            status=Application.Status.COMPLETE,
-            submitted_at=round_.closes_at - dt.timedelta(days=1),
-        )
-        BudgetLine.objects.create(
-            application=application,
-            year=start.year,
-            organisation=application.responsible_organisation,
-            requested_amount=requested,
-        )
-        RecommendationItem.objects.create(
-            recommendation=recommendation,
-            application=application,
-            order=order,
-            grant=reason is None,
-            amount=requested if reason is None else None,
-            reason=reason or "",
-        )
-    for stage, _body in enumerate(community.decision_bodies, start=1):
-        proposals = decisions.proposals(round_, stage)
-        decisions.decision_save(
-            round_=round_,
-            stage=stage,
-            by=secretariat,
-            meeting=f"Demomøte {stage}",
-            case_reference=f"{stage}/{today:%y}",
-            decided_on=today - dt.timedelta(days=30 - stage),
-            items=[
-                {
-                    "application": p.application.pk,
-                    "order": p.order,
-                    "granted": p.granted,
-                    "amount": p.amount,
-                    "period_start": p.period_start,
-                    "period_end": p.period_end,
-                    "conditions": p.conditions,
-                    "reason": p.reason,
-                }
-                for p in proposals
-            ],
-            record=True,
-        )
+
+def register_demo(part: Callable[[Scheme, dt.datetime], None]):
+    if part not in DEMO_PARTS:
+        DEMO_PARTS.append(part)
+    return part
 
 
 @transaction.atomic
@@ -215,9 +124,8 @@ def load_demo(now: dt.datetime | None = None) -> list[DemoLogin]:
         with scope(community=community):
             for scheme in Scheme.objects.all():
                 _demo_rounds(scheme, now)
-                _demo_decided_round(
-                    scheme, now, User.objects.get(email=demo_email(Role.APPLICANT, community))
-                )
+                for part in DEMO_PARTS:
+                    part(scheme, now)
     # One person with different roles in two communities: roles are per community.
     by_slug = {c.slug: c for c in communities}
     if {"ostfold", "bergen"} <= by_slug.keys():

@@ -1,4 +1,5 @@
-"""Form fields every app uses where Django's own would answer bad input with a server error."""
+"""What every app's forms share: the list of a form's errors for the error summary, and form
+fields where Django's own would answer bad input with a server error."""
 
 from __future__ import annotations
 
@@ -30,3 +31,16 @@ class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
                         params={"value": item},
                     )
         return super()._check_values(value)
+
+
+def error_list(form: forms.Form) -> list[tuple[str, str]]:
+    """(id of the control or the form, message) for each error of ``form``, as
+    ``soknad/_error_summary.html`` lists them (every app's pages use it)."""
+    form_anchor = f"{form.prefix}-form" if form.prefix else ""  # no link without a form id
+    errors = [(form_anchor, str(e)) for e in form.non_field_errors()]
+    for field in form:
+        anchor = field.auto_id
+        if isinstance(field.field.widget, forms.CheckboxSelectMultiple):
+            anchor = f"{anchor}_0"  # the first checkbox
+        errors.extend((anchor, str(e)) for e in field.errors)
+    return errors

@@ -3,8 +3,6 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from soknad.urls_accounts import profile_patterns
-
 from . import views
 
 admin.site.site_header = _("Tilskot administration")
@@ -19,7 +17,7 @@ community_patterns = [
     path("", include("komite.urls")),
     path("", include("utbetaling.urls")),
     path("", include("rapport.urls")),
-    *profile_patterns,
+    path("", include("soknad.urls_profile")),
 ]
 
 urlpatterns = [

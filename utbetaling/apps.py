@@ -7,9 +7,16 @@ class UtbetalingConfig(AppConfig):
     verbose_name = _("Payments")
 
     def ready(self) -> None:
+        from komite.decisions import register_final_decision
+        from komite.letters import register_letter_context
         from soknad.rules import register_case_section
 
+        from .rules import letter_context
+        from .services import grants_open
         from .views import case_section
 
         # The grant's page, from the application's case page.
         register_case_section(case_section)
+        # The final decision opens the grants; its letters say how the money is paid.
+        register_final_decision(grants_open)
+        register_letter_context(letter_context)

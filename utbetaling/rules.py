@@ -73,3 +73,8 @@ def marking_ok(marking: str, project_number: str) -> bool:
         return "".join(ch for ch in text.upper() if ch.isalnum())
 
     return norm(project_number) in norm(marking)
+
+
+def letter_context(application) -> dict:
+    """What a decision letter says of the payment (``komite.letters.register_letter_context``)."""
+    return {"route": payment_route(application)}

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from soknad import rules as application_rules
 from soknad.exports import amount, table_csv, table_xlsx
-from soknad.views.case import error_list
+from tilskot.forms import error_list
 from tilskot.models import Round
 
 from . import rules, selectors, services

@@ -16,6 +16,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
+from tilskot.forms import error_list
 from tilskot.models import ApplicationQuestion, Criterion, Organisation
 from tilskot.views import CommunityPageView
 
@@ -212,19 +213,6 @@ def screening_forms(
         elif form_class.to in allowed:
             result[action] = form_class()
     return result, ""
-
-
-def error_list(form: forms.Form) -> list[tuple[str, str]]:
-    """(id of the control or the form, message) for each error of ``form``, as
-    ``soknad/_error_summary.html`` lists them."""
-    form_anchor = f"{form.prefix}-form" if form.prefix else ""  # no link without a form id
-    errors = [(form_anchor, str(e)) for e in form.non_field_errors()]
-    for field in form:
-        anchor = field.auto_id
-        if isinstance(field.field.widget, forms.CheckboxSelectMultiple):
-            anchor = f"{anchor}_0"  # the first checkbox
-        errors.extend((anchor, str(e)) for e in field.errors)
-    return errors
 
 
 # --- the page ----------------------------------------------------------------------------------

@@ -1,0 +1,118 @@
+"""The committee's part of ``make run``'s demo data (registered with
+``tilskot.demo.register_demo``): in each community a decided round with granted projects."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from soknad.models import Application, BudgetLine
+from tilskot.demo import demo_email
+from tilskot.models import Organisation, Round, Scheme, User
+from tilskot.reference import OSLO
+from tilskot.roles import Role
+
+from . import decisions
+from .models import Recommendation, RecommendationItem
+
+DECIDED_ROUND = "Demorunde, avgjord"
+# (title, summary, requested, granted or None with the reason) for the decided demo round.
+DECIDED_APPLICATIONS = [
+    (
+        "Felles ambulant team for skrøpelege eldre",
+        "Kommunen og sjukehuset følgjer opp skrøpelege eldre heime etter utskriving.",
+        600_000,
+        None,
+    ),
+    (
+        "Kombinerte stillingar for jordmødrer",
+        "Jordmødrer deler stilling mellom fødeavdelinga og kommunen.",
+        400_000,
+        None,
+    ),
+    (
+        "Digital heimeoppfølging av KOLS",
+        "Pasientar med KOLS blir følgde opp digitalt frå sjukehuset.",
+        500_000,
+        "Tiltaket liknar eit prosjekt som alt får støtte; komiteen prioriterte dei andre.",
+    ),
+]
+
+
+def demo_decided_round(scheme: Scheme, now: dt.datetime) -> None:
+    """A closed round whose recommendation is sent and whose decision is recorded by every
+    decision body of the community, so the public list of granted projects is not empty."""
+    community = scheme.community
+    applicant = User.objects.get(email=demo_email(Role.APPLICANT, community))
+    today = timezone.localdate(now, OSLO)
+    round_, created = Round.objects.get_or_create(
+        scheme=scheme,
+        name=DECIDED_ROUND,
+        defaults={
+            "opens_at": dt.datetime.combine(today - dt.timedelta(days=120), dt.time(0), OSLO),
+            "closes_at": dt.datetime.combine(today - dt.timedelta(days=60), dt.time(12), OSLO),
+            "budget": 1_200_000,
+            "max_amount": 1_500_000,
+            "description": "Demo round made by `make run`; decided, letters not yet issued.",
+        },
+    )
+    if not created:
+        return
+    organisations = list(Organisation.objects.order_by("kind", "name")[:3])
+    secretariat = User.objects.get(email=demo_email(Role.SECRETARIAT, community))
+    recommendation = Recommendation.objects.create(
+        round=round_, status=Recommendation.Status.SENT, sent_at=now, sent_by=secretariat
+    )
+    start, end = dt.date(today.year + 1, 1, 1), dt.date(today.year + 1, 12, 31)
+    for order, (title, summary, requested, reason) in enumerate(DECIDED_APPLICATIONS, 1):
+        application = Application.objects.create(
+            round=round_,
+            owner=applicant,
+            responsible_organisation=organisations[(order - 1) % len(organisations)],
+            title=title,
+            summary=summary,
+            description=summary,
+            period_start=start,
+            period_end=end,
+            status=Application.Status.COMPLETE,
+            submitted_at=round_.closes_at - dt.timedelta(days=1),
+        )
+        BudgetLine.objects.create(
+            application=application,
+            year=start.year,
+            organisation=application.responsible_organisation,
+            requested_amount=requested,
+        )
+        RecommendationItem.objects.create(
+            recommendation=recommendation,
+            application=application,
+            order=order,
+            grant=reason is None,
+            amount=requested if reason is None else None,
+            reason=reason or "",
+        )
+    for stage, _body in enumerate(community.decision_bodies, start=1):
+        proposals = decisions.proposals(round_, stage)
+        decisions.decision_save(
+            round_=round_,
+            stage=stage,
+            by=secretariat,
+            meeting=f"Demomøte {stage}",
+            case_reference=f"{stage}/{today:%y}",
+            decided_on=today - dt.timedelta(days=30 - stage),
+            items=[
+                {
+                    "application": p.application.pk,
+                    "order": p.order,
+                    "granted": p.granted,
+                    "amount": p.amount,
+                    "period_start": p.period_start,
+                    "period_end": p.period_end,
+                    "conditions": p.conditions,
+                    "reason": p.reason,
+                }
+                for p in proposals
+            ],
+            record=True,
+        )
