@@ -31,6 +31,7 @@ from django.http import HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
@@ -100,17 +101,20 @@ def confirmation_user_get(*, token: str) -> User:
     return user
 
 
-def confirmation_send(*, user: User, site_url: str) -> None:
+def confirmation_send(*, user: User, site_url: str, next_path: str = "") -> None:
     """E-mail ``user`` a link that confirms their address. ``site_url`` is the scheme and host
-    the link starts with, e.g. ``https://tilskot.no``."""
+    the link starts with, e.g. ``https://tilskot.no``; ``next_path`` where confirming leads
+    (the invitation they registered for), else the welcome page."""
     path = reverse("confirm_email", kwargs={"token": confirmation_token_make(user=user)})
+    if next_path:
+        path += "?" + urlencode({"next": next_path})
     context = {"user": user, "link": f"{site_url}{path}", "days": CONFIRM_MAX_AGE.days}
     subject = render_to_string("soknad/emails/confirm_email_subject.txt", context)
     body = render_to_string("soknad/emails/confirm_email.txt", context)
     send_mail(" ".join(subject.split()), body, None, [user.email])
 
 
-def registration_answer(*, email: str, site_url: str) -> bool:
+def registration_answer(*, email: str, site_url: str, next_path: str = "") -> bool:
     """If ``email`` already has an account, tell its owner by e-mail (a new confirmation link
     while it awaits one, else how to log in or reset the password) and return True: the page
     answers the same either way."""
@@ -118,11 +122,12 @@ def registration_answer(*, email: str, site_url: str) -> bool:
     if user is None:
         return False
     if _awaits_confirmation(user):
-        confirmation_send(user=user, site_url=site_url)
+        confirmation_send(user=user, site_url=site_url, next_path=next_path)
         return True
     context = {
         "user": user,
-        "login": f"{site_url}{reverse('login')}",
+        "login": f"{site_url}{reverse('login')}"
+        + ("?" + urlencode({"next": next_path}) if next_path else ""),
         "reset": f"{site_url}{reverse('password_reset')}",
     }
     subject = render_to_string("soknad/emails/account_exists_subject.txt", context)
@@ -132,7 +137,13 @@ def registration_answer(*, email: str, site_url: str) -> bool:
 
 
 def user_register(
-    *, email: str, first_name: str, last_name: str, password: str, site_url: str
+    *,
+    email: str,
+    first_name: str,
+    last_name: str,
+    password: str,
+    site_url: str,
+    next_path: str = "",
 ) -> User:
     """Create an inactive account and e-mail the link that confirms it.
 
@@ -150,7 +161,7 @@ def user_register(
         user.full_clean()
         user.save()
     logger.info("user %s registered", user.pk)
-    confirmation_send(user=user, site_url=site_url)
+    confirmation_send(user=user, site_url=site_url, next_path=next_path)
     return user
 
 
@@ -307,19 +318,42 @@ def _site_url(request) -> str:
     return request.build_absolute_uri("/").rstrip("/")
 
 
+def safe_next(request) -> str:
+    """The ``next`` the request carries (an invitation the person came from), if it is a
+    path on this site; else ""."""
+    value = request.POST.get("next") or request.GET.get("next") or ""
+    if value and url_has_allowed_host_and_scheme(
+        value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return value
+    return ""
+
+
 class RegisterView(FormView):
+    """Registering; one who comes from an invitation (``?next=…&email=…``) has the invited
+    address filled in and, once confirmed, lands on the invitation."""
+
     template_name = "registration/register.html"
     form_class = RegistrationForm
 
+    def get_initial(self):
+        return {**super().get_initial(), "email": self.request.GET.get("email", "")}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(next=safe_next(self.request), **kwargs)
+
     def form_valid(self, form):
-        if registration_answer(email=form.cleaned_data["email"], site_url=_site_url(self.request)):
+        site_url, next_path = _site_url(self.request), safe_next(self.request)
+        email = form.cleaned_data["email"]
+        if registration_answer(email=email, site_url=site_url, next_path=next_path):
             return redirect("register_done")
         user_register(
-            email=form.cleaned_data["email"],
+            email=email,
             first_name=form.cleaned_data["first_name"],
             last_name=form.cleaned_data["last_name"],
             password=form.cleaned_data["password1"],
-            site_url=_site_url(self.request),
+            site_url=site_url,
+            next_path=next_path,
         )
         return redirect("register_done")
 
@@ -351,7 +385,7 @@ class ConfirmEmailView(View):
         except ConfirmationLinkError as error:
             return self.problem(error.problem)
         login(request, user, backend=LOGIN_BACKEND)
-        return redirect("confirm_done")
+        return redirect(safe_next(request) or "confirm_done")
 
     def problem(self, problem: LinkProblem):
         return render(self.request, self.template_name, {"problem": problem.value})

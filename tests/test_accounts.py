@@ -423,3 +423,55 @@ class TestProfile:
         assert 'href="#id_name-first_name"' in response.text
         world.per.refresh_from_db()
         assert (world.per.first_name, world.per.last_name) == before
+
+
+class TestInvitedWithoutAnAccount:
+    """Someone invited as co-applicant who has no account reads what the invitation is, registers
+    with the invited address, and lands on the invitation once the address is confirmed."""
+
+    def test_register_from_the_invitation_and_come_back_to_it(self, client, world, mailoutbox):
+        with scope(community=world.ostfold):
+            application = world.ostfold_round.applications.create(
+                owner=world.kari, title="Felles legevakt"
+            )
+            invitation = application.invitations.create(
+                email="ny.medsokar@halden.kommune.no", invited_by=world.kari
+            )
+        url = reverse(
+            "soknad:invitation", kwargs={"community": "ostfold", "token": invitation.token}
+        )
+        page = client.get(url)
+        assert page.status_code == 200
+        assert "Felles legevakt" in page.text
+        assert "ny.medsokar@halden.kommune.no" in page.text
+        register_url = page.context["register_url"]
+        assert client.get(register_url).context["form"]["email"].value() == (
+            "ny.medsokar@halden.kommune.no"
+        )
+        client.post(
+            register_url,
+            registration(email="ny.medsokar@halden.kommune.no", next=url),
+        )
+        (link,) = re.findall(r"http://testserver(/konto/bekreft/\S+)", mailoutbox[-1].body)
+        assert client.get(link).status_code == 200
+        confirmed = client.post(link)
+        assert confirmed["Location"] == url  # back on the invitation, logged in
+        accepted = client.post(url)
+        assert accepted.status_code == 302
+        with scope(community=world.ostfold):
+            assert invitation.__class__.objects.get(pk=invitation.pk).accepted_by.email == (
+                "ny.medsokar@halden.kommune.no"
+            )
+
+    def test_accepting_asks_to_log_in_and_a_foreign_next_is_ignored(self, client, world):
+        with scope(community=world.ostfold):
+            application = world.ostfold_round.applications.create(owner=world.kari, title="X")
+            invitation = application.invitations.create(email="a@b.no", invited_by=world.kari)
+        url = reverse(
+            "soknad:invitation", kwargs={"community": "ostfold", "token": invitation.token}
+        )
+        response = client.post(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+        page = client.get(reverse("register") + "?next=https://evil.example/&email=a@b.no")
+        assert page.context["next"] == ""

@@ -15,6 +15,7 @@ from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.http import require_POST
@@ -344,11 +345,14 @@ def invite(request, community, application):
     return redirect(_step_url(app, "parties"))
 
 
-@login_required
 def accept_invitation(request, community, token):
+    """The invitation (its link is the secret): one who is not logged in reads what it is and
+    logs in, or registers with the invited address, and comes back here to accept it."""
     invitation = Invitation.objects.select_related("application__round").filter(token=token).first()
     if invitation is None:
         raise Http404
+    if not request.user.is_authenticated and request.method == "POST":
+        return redirect_to_login(request.get_full_path())
     error = None
     if request.method == "POST":
         try:
@@ -365,6 +369,9 @@ def accept_invitation(request, community, token):
             "community": request.community,
             "invitation": invitation,
             "error": error,
+            "login_url": f"{reverse('login')}?{urlencode({'next': request.path})}",
+            "register_url": f"{reverse('register')}?"
+            + urlencode({"next": request.path, "email": invitation.email}),
         },
     )
 
