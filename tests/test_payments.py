@@ -18,6 +18,7 @@ from tilskot.models import Notification, Organisation
 from tilskot.roles import Role
 from tilskot.services import role_grant
 from utbetaling import services
+from utbetaling.kept import kept_invoice_get
 from utbetaling.models import Grant, Payment, Reallocation
 from utbetaling.selectors import totals
 
@@ -25,6 +26,8 @@ from .factories import ApplicationFactory, OrganisationFactory, UserFactory, mak
 from .pdfs import HOSTILE, pdf_bytes
 from .test_decision import items, recommended_round
 from .utils import assert_queries_do_not_grow
+
+PDF = "application/pdf"
 
 pytestmark = pytest.mark.django_db
 
@@ -428,6 +431,45 @@ class TestThePages:
         assert "prosjektnummer R-11326" in page  # nynorsk
         assert 'value="F-9"' in page
         assert 'value="Legevakt"' in page
+
+    def test_a_refused_invoice_keeps_its_pdf_until_it_is_registered(self, world, client, grant):
+        """The recipient corrects the marking and sends again without choosing the PDF."""
+        client.force_login(world.kari)
+        url = self.url(grant, "utbetaling:payment_register")
+        typed = {
+            "payment-number": "F-9",
+            "payment-date": "2026-11-01",
+            "payment-amount": "1000",
+            "payment-org_number": "964338531",
+            "payment-organisation_name": "Bergen kommune",
+            "payment-marking": "Legevakt",
+        }
+        upload = SimpleUploadedFile("faktura-9.pdf", pdf_bytes("F-9"), content_type=PDF)
+        refused = client.post(url, {**typed, "payment-file": upload})
+        assert refused.status_code == 200
+        form = refused.context["forms"]["payment"]
+        token = form["kept_file"].value()
+        assert token
+        print(
+            "DBG",
+            refused.text[
+                refused.text.find("id_payment-file") - 300 : refused.text.find("id_payment-file")
+                + 700
+            ],
+        )
+        assert "«faktura-9.pdf» er teken vare på" in refused.text
+        # A forged or another grant's token keeps nothing.
+        forged = client.post(url, {**typed, "payment-marking": "R-11326", "payment-kept_file": "x"})
+        assert "Legg ved fakturaen som PDF" in forged.text
+        registered = client.post(
+            url, {**typed, "payment-marking": "R-11326", "payment-kept_file": token}
+        )
+        assert registered.status_code == 302
+        with scope(community=world.bergen):
+            payment = Payment.objects.get(grant=grant)
+            with payment.file.open("rb") as stored:
+                assert stored.read() == pdf_bytes("F-9")
+        assert kept_invoice_get(token=token, grant=grant) is None  # the waiting copy is gone
 
     def test_who_sees_the_grant(self, world, client, grant, finance):
         for user, status in ((world.kari, 200), (world.sigrid, 200), (finance, 200)):

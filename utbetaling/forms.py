@@ -44,11 +44,12 @@ class PaymentForm(forms.Form):
         help_text=_("Type the marking exactly as it stands on the invoice."),
     )
     file = forms.FileField(label=_("The invoice (PDF)"), required=False)
+    kept_file = forms.CharField(required=False, widget=forms.HiddenInput)  # utbetaling/kept.py
 
     def __init__(self, *args, internal: bool, **kwargs):
         super().__init__(*args, **kwargs)
         if internal:
-            for name in ("org_number", "organisation_name", "marking", "file"):
+            for name in ("org_number", "organisation_name", "marking", "file", "kept_file"):
                 del self.fields[name]
             self.fields["number"].label = _("Voucher number")
             self.fields["date"].label = _("Booking date")

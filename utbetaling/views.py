@@ -32,6 +32,7 @@ from .forms import (
     ReturnForm,
     SettleForm,
 )
+from .kept import kept_invoice_get, kept_invoice_make, kept_invoice_show
 from .models import Grant, Payment, Reallocation, RepaymentClaim
 
 PAGE_SIZE = 50
@@ -117,9 +118,10 @@ def grant(request, community, grant):
     return render_grant(request, grant_or_404(request, grant))
 
 
-def _act(request, grant: Grant, name: str, form: forms.Form, perform, success: str):
+def _act(request, grant: Grant, name: str, form: forms.Form, perform, success: str, refused=None):
     """Validate ``form``, call ``perform(form)``; on a refusal show the page again with the
-    reasons under ``name``, and with everything typed."""
+    reasons under ``name``, and with everything typed (``refused(form)`` keeps the rest, such
+    as an uploaded file)."""
     if form.is_valid():
         try:
             perform(form)
@@ -129,6 +131,8 @@ def _act(request, grant: Grant, name: str, form: forms.Form, perform, success: s
         else:
             messages.success(request, success)
             return redirect(grant.get_absolute_url())
+    if refused is not None:
+        refused(form)
     return render_grant(request, grant, bound={name: form})
 
 
@@ -157,12 +161,25 @@ def accept(request, community, grant):
 def payment_register(request, community, grant):
     grant = grant_or_404(request, grant)
     form = PaymentForm(request.POST, request.FILES, internal=grant.internal, prefix="payment")
-    return _act(
-        request,
-        grant,
-        "payment",
-        form,
-        lambda f: services.payment_register(
+    # An invoice refused for its other fields keeps its PDF: the next post need not choose it
+    # again (as an application's documents are kept).
+    kept = (
+        None
+        if request.FILES.get("payment-file")
+        else kept_invoice_get(token=request.POST.get("payment-kept_file", ""), grant=grant)
+    )
+
+    def register(f):
+        upload = f.cleaned_data.get("file")
+        if upload is None and kept is not None:
+            with kept.file as stored:
+                save(f, stored)
+            kept.discard()
+        else:
+            save(f, upload)
+
+    def save(f, file):
+        services.payment_register(
             grant=grant,
             by=request.user,
             number=f.cleaned_data["number"],
@@ -171,9 +188,17 @@ def payment_register(request, community, grant):
             org_number=f.cleaned_data.get("org_number", ""),
             organisation_name=f.cleaned_data.get("organisation_name", ""),
             marking=f.cleaned_data.get("marking", ""),
-            file=f.cleaned_data.get("file"),
-        ),
+            file=file,
+        )
+
+    return _act(
+        request,
+        grant,
+        "payment",
+        form,
+        register,
         _("The booking is registered.") if grant.internal else _("The invoice is registered."),
+        refused=lambda f: kept_invoice_show(f, kept or kept_invoice_make(f, grant=grant)),
     )
 
 
