@@ -23,7 +23,11 @@ class AppointForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Inside the request's community scope: only this community's seats and members.
-        self.fields["seat"].queryset = CommitteeSeat.objects.all()
+        seats = CommitteeSeat.objects.all()
+        if seats.exists():
+            self.fields["seat"].queryset = seats
+        else:  # no seats described (Nord's sources state none): no empty choice to offer
+            del self.fields["seat"]
         self.fields["employer"].queryset = Organisation.objects.order_by("kind", "name")
 
     def clean_email(self):

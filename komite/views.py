@@ -58,7 +58,7 @@ def committee(request, community, round):
                         round_=round_,
                         user=appoint_form.user,
                         by=request.user,
-                        seat=appoint_form.cleaned_data["seat"],
+                        seat=appoint_form.cleaned_data.get("seat"),
                         employer=appoint_form.cleaned_data["employer"],
                     )
                     messages.success(request, _("The member is appointed."))

@@ -12,7 +12,7 @@ from django_scopes import scope, scopes_disabled
 from komite import rules, services
 from komite.models import ConflictDeclaration, Membership
 from soknad.models import Application
-from tilskot.models import Organisation
+from tilskot.models import CommitteeSeat, Organisation
 from tilskot.roles import Role, roles_of
 
 from .factories import OrganisationFactory, UserFactory
@@ -78,6 +78,25 @@ class TestAppointment:
         )
         assert roles_of(world.per, world.bergen) == {Role.COMMITTEE}
         assert roles_of(world.per, world.ostfold) == set()
+
+    def test_seats_are_offered_only_where_the_community_describes_them(self, world, client, bergen):
+        """Nord's sources state no seats: no empty "Seat" choice, a word on the page instead."""
+        client.force_login(world.sigrid)
+        url = reverse(
+            "komite:committee", kwargs={"community": "bergen", "round": world.bergen_round.pk}
+        )
+        page = client.get(url)
+        assert 'name="seat"' not in page.text
+        assert page.context["appoint_form"].fields.keys() == {"email", "employer"}
+        assert "blir oppnemnde utan ein plass" in page.text
+        with scope(community=world.bergen):
+            seat = CommitteeSeat.objects.create(
+                community=world.bergen, order=1, title="Brukarrepresentant", count=1
+            )
+        page = client.get(url)
+        assert f'<option value="{seat.pk}">Brukarrepresentant</option>' in page.text
+        response = client.post(url, {"action": "appoint", "email": "per@tilskot.test"})
+        assert response.status_code == 302
 
     def test_unknown_address_and_second_appointment_are_clear_errors(self, world, client, bergen):
         client.force_login(world.sigrid)
