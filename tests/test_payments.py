@@ -471,6 +471,15 @@ class TestThePages:
                 assert stored.read() == pdf_bytes("F-9")
         assert kept_invoice_get(token=token, grant=grant) is None  # the waiting copy is gone
 
+    def test_a_grant_without_a_project_number_says_so(self, world, client):
+        """Nord's sources give no project number: the page says how to go on, not nothing."""
+        with scopes_disabled():
+            grant = make_grant(ApplicationFactory(round=world.bergen_round, owner=world.kari))
+        assert grant.project_number == ""
+        client.force_login(world.kari)
+        page = client.get(self.url(grant)).text
+        assert "Helsefellesskapet har ikkje gjeve noko prosjektnummer" in page
+
     def test_who_sees_the_grant(self, world, client, grant, finance):
         for user, status in ((world.kari, 200), (world.sigrid, 200), (finance, 200)):
             client.force_login(user)
