@@ -125,6 +125,8 @@ def decision(request, community, round, stage):
             "form": form,
             "withdrawn": decisions.withdrawn(round_) if proposals is not None else [],
             "party_to": decisions.party_message(party_to, bodies[stage - 1]) if party_to else "",
+            # What the body decides on, shown beside each application (Nord: the SSU's list).
+            "basis_name": _("the committee's recommendation") if stage == 1 else bodies[stage - 2],
             "error_list": error_list(form) if form is not None and form.is_bound else [],
             "waiting_for": (
                 _("the committee's recommendation") if stage == 1 else bodies[stage - 2]

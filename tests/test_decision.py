@@ -3,6 +3,7 @@
 two as the community's data says; the money left passed to an extra round."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -435,6 +436,38 @@ def test_nord_decides_in_two_stages_from_its_data_alone(world, nord):
         assert stage_2.is_final
         assert Application.objects.get(pk=apps["Alfa"].pk).status == "granted"
         assert decisions.money_left(round_) == Decimal(500_000)
+
+
+def test_the_coordination_committee_sees_what_the_ssu_prioritised(world, client, nord):
+    community, round_, apps, secretariat = nord
+    with scope(community=community):
+        decisions.decision_save(
+            round_=round_,
+            stage=1,
+            by=secretariat,
+            meeting="SSU 1/26",
+            case_reference="1/26",
+            decided_on=dt.date(2026, 11, 20),
+            items=items(apps, Alfa={"amount": Decimal(450_000), "reason": "Første år."}),
+            record=True,
+        )
+        first = community.decision_bodies[0]
+    client.force_login(secretariat)
+    page = client.get(
+        reverse(
+            "komite:decision",
+            kwargs={"community": community.slug, "round": round_.pk, "stage": 2},
+        )
+    )
+    basis = [
+        re.sub(r"[ \n]+", " ", p)  # the template's line breaks; the amount's spaces stay
+        for p in re.findall(r'<p class="basis[^"]*">(.*?)</p>', page.text, re.S)
+    ]
+    assert len(basis) == 2
+    assert f"{first}: plass 1, prioritert 450\u202f000\u00a0kr – Første år." in re.sub(
+        "<[^>]+>", "", basis[0]
+    )
+    assert "ikke prioritert" in re.sub("<[^>]+>", "", basis[1])
 
 
 @pytest.fixture
