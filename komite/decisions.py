@@ -18,7 +18,7 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Subquery, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -287,7 +287,8 @@ def decision_save(
         decision.recorded_by = by
     decision.save()
     if record and decision.is_final:
-        when = date_format(decided_on, "SHORT_DATE_FORMAT")
+        with translation.override(round_.scheme.community.language):  # the case log's language
+            when = date_format(decided_on, "SHORT_DATE_FORMAT")
         items = list(
             decision.items.select_related(
                 "application__round__scheme__community", "application__responsible_organisation"

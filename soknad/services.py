@@ -8,8 +8,9 @@ import datetime as dt
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from guardian.shortcuts import assign_perm
 
 from tilskot.messaging import notify
@@ -61,6 +62,13 @@ def _locked(application: Application) -> Application:
         .select_related("round__scheme__community")
         .get(pk=application.pk)
     )
+
+
+def case_text(application: Application, text) -> str:
+    """A line the system writes into the case log, in the case's language (the community's),
+    whoever's request writes it: the log reads in one language."""
+    with translation.override(application.community.language):
+        return str(text)
 
 
 def _set_status(
@@ -367,7 +375,9 @@ def application_submit(
         to=Status.SUBMITTED,
         by=user,
         at=now,
-        message=_("Resubmitted with more information") if resubmission else "",
+        message=case_text(application, gettext_lazy("Resubmitted with more information"))
+        if resubmission
+        else "",
     )
     number = application.submissions.count() + 1
     submission = Submission.objects.create(

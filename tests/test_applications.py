@@ -494,3 +494,20 @@ def test_two_concurrent_submissions_make_one(world):
     assert len(set(results)) == 1
     with scopes_disabled():
         assert Submission.objects.filter(application=app).count() == 1
+
+
+def test_the_case_log_reads_in_the_cases_language(world, client):
+    """A line the system writes (a resubmission) is in the community's language, whatever
+    language the person who caused it browses in (it was English on a nynorsk page)."""
+    app = complete_application(world, community=world.bergen, owner=world.kari)
+    with scope(community=world.bergen), translation.override("en"):
+        services.application_submit(application=app, user=world.kari)
+        services.application_request_more_info(
+            application=app, by=world.sigrid, message="Legg ved avtalen.", steps=["parties"]
+        )
+        services.application_submit(application=app, user=world.kari)
+        change = app.status_changes.order_by("-at", "-pk").first()
+    assert (change.from_status, change.to_status) == ("more_info", "submitted")
+    with translation.override("nn"):
+        assert change.message == gettext("Resubmitted with more information")
+    assert change.message != "Resubmitted with more information"
