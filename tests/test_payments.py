@@ -408,6 +408,17 @@ class TestRepayment:
         assert not claim.is_open
 
 
+# An invoice as the recipient types it on the grant page, marked without the project number.
+TYPED_INVOICE = {
+    "payment-number": "F-9",
+    "payment-date": "2026-11-01",
+    "payment-amount": "1000",
+    "payment-org_number": "964338531",
+    "payment-organisation_name": "Bergen kommune",
+    "payment-marking": "Legevakt",
+}
+
+
 class TestThePages:
     def url(self, grant, name="utbetaling:grant", **kwargs):
         return reverse(name, kwargs={"community": "bergen", "grant": grant.pk, **kwargs})
@@ -416,15 +427,7 @@ class TestThePages:
         client.force_login(world.kari)
         response = client.post(
             self.url(grant, "utbetaling:payment_register"),
-            {
-                "payment-number": "F-9",
-                "payment-date": "2026-11-01",
-                "payment-amount": "1000",
-                "payment-org_number": "964338531",
-                "payment-organisation_name": "Bergen kommune",
-                "payment-marking": "Legevakt",
-                "payment-file": pdf(),
-            },
+            {**TYPED_INVOICE, "payment-file": pdf()},
         )
         assert response.status_code == 200
         page = response.content.decode()
@@ -436,14 +439,7 @@ class TestThePages:
         """The recipient corrects the marking and sends again without choosing the PDF."""
         client.force_login(world.kari)
         url = self.url(grant, "utbetaling:payment_register")
-        typed = {
-            "payment-number": "F-9",
-            "payment-date": "2026-11-01",
-            "payment-amount": "1000",
-            "payment-org_number": "964338531",
-            "payment-organisation_name": "Bergen kommune",
-            "payment-marking": "Legevakt",
-        }
+        typed = TYPED_INVOICE
         upload = SimpleUploadedFile("faktura-9.pdf", pdf_bytes("F-9"), content_type=PDF)
         refused = client.post(url, {**typed, "payment-file": upload})
         assert refused.status_code == 200
