@@ -14,12 +14,14 @@ class KomiteConfig(AppConfig):
             register_screening_closer,
         )
         from tilskot.demo import register_demo
+        from tilskot.todo import register_todo
 
         from . import reminders  # noqa: F401  (registers the scoring-deadline reminder)
         from .decision_views import case_section
-        from .demo import demo_decided_round
+        from .demo import demo_decided_round, demo_review_round
         from .rules import can_review, screening_closed
         from .services import parties_disqualify
+        from .todo import committee_todos, decision_todos, secretariat_todos
 
         # A member who has declared no conflict may read the application's files.
         register_reader(can_review)
@@ -31,3 +33,7 @@ class KomiteConfig(AppConfig):
         register_party_change(parties_disqualify)
         # make run's demo: a decided round with granted projects in each community.
         register_demo(demo_decided_round)
+        register_demo(demo_review_round)
+        # What waits for members, the decision bodies and the secretariat, on the to-do page.
+        for source in (committee_todos, decision_todos, secretariat_todos):
+            register_todo(source)

@@ -30,6 +30,7 @@ from tilskot.money import nok_text
 from . import rules
 from .models import Decision, DecisionItem, Recommendation
 from .selectors import requested_amount
+from .services import decision_awaited
 
 
 @dataclass
@@ -286,6 +287,8 @@ def decision_save(
         decision.recorded_at = timezone.now()
         decision.recorded_by = by
     decision.save()
+    if record and not decision.is_final:  # the next body decides from this one
+        decision_awaited(round_=round_, stage=stage + 1, count=len(items), by=by)
     if record and decision.is_final:
         with translation.override(round_.scheme.community.language):  # the case log's language
             when = date_format(decided_on, "SHORT_DATE_FORMAT")

@@ -1,5 +1,6 @@
 """The committee's part of ``make run``'s demo data (registered with
-``tilskot.demo.register_demo``): in each community a decided round with granted projects."""
+``tilskot.demo.register_demo``): in each community a decided round with granted projects, and
+a round in review, so the committee member and the secretariat find work on their to-do pages."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from tilskot.models import Organisation, Round, Scheme, User
 from tilskot.reference import OSLO
 from tilskot.roles import Role
 
-from . import decisions
+from . import decisions, services
 from .models import Recommendation, RecommendationItem
 
 DECIDED_ROUND = "Demorunde, avgjord"
@@ -116,3 +117,77 @@ def demo_decided_round(scheme: Scheme, now: dt.datetime) -> None:
             ],
             record=True,
         )
+
+
+REVIEW_ROUND = "Demorunde, til vurdering"
+# (title, summary, requested, status) for the round in review.
+REVIEW_APPLICATIONS = [
+    (
+        "Felles kompetansenettverk for sjukepleiarar",
+        "Sjukepleiarar i kommunen og på sjukehuset lærer saman i eit nettverk.",
+        350_000,
+        Application.Status.COMPLETE,
+    ),
+    (
+        "Tryggare overgangar for barn med kronisk sjukdom",
+        "Ein fast kontaktperson følgjer barnet mellom sjukehus, skule og helsestasjon.",
+        450_000,
+        Application.Status.COMPLETE,
+    ),
+    (
+        "Rekruttering av legar til utkantkommunar",
+        "Kombinerte stillingar gjer det lettare å rekruttere legar.",
+        500_000,
+        Application.Status.SUBMITTED,
+    ),
+]
+
+
+def demo_review_round(scheme: Scheme, now: dt.datetime) -> None:
+    """A closed round whose screened applications the committee member reviews (the scoring
+    deadline in two weeks), with one application still to screen."""
+    community = scheme.community
+    applicant = User.objects.get(email=demo_email(Role.APPLICANT, community))
+    secretariat = User.objects.get(email=demo_email(Role.SECRETARIAT, community))
+    member = User.objects.get(email=demo_email(Role.COMMITTEE, community))
+    today = timezone.localdate(now, OSLO)
+    round_, created = Round.objects.get_or_create(
+        scheme=scheme,
+        name=REVIEW_ROUND,
+        defaults={
+            "opens_at": dt.datetime.combine(today - dt.timedelta(days=50), dt.time(0), OSLO),
+            "closes_at": dt.datetime.combine(today - dt.timedelta(days=10), dt.time(12), OSLO),
+            "budget": 1_000_000,
+            "max_amount": 1_500_000,
+            "description": "Demo round made by `make run`; in the committee's review.",
+        },
+    )
+    if not created:
+        return
+    organisations = list(Organisation.objects.order_by("kind", "name")[:3])
+    start, end = dt.date(today.year + 1, 1, 1), dt.date(today.year + 1, 12, 31)
+    for order, (title, summary, requested, status) in enumerate(REVIEW_APPLICATIONS):
+        application = Application.objects.create(
+            round=round_,
+            owner=applicant,
+            responsible_organisation=organisations[order % len(organisations)],
+            title=title,
+            summary=summary,
+            description=summary,
+            period_start=start,
+            period_end=end,
+            status=status,
+            submitted_at=round_.closes_at - dt.timedelta(days=order + 1),
+        )
+        BudgetLine.objects.create(
+            application=application,
+            year=start.year,
+            organisation=application.responsible_organisation,
+            requested_amount=requested,
+        )
+    services.member_appoint(round_=round_, user=member, by=secretariat)
+    services.review_open(
+        round_=round_,
+        scoring_deadline=dt.datetime.combine(today + dt.timedelta(days=14), dt.time(12), OSLO),
+        by=secretariat,
+    )

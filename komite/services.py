@@ -9,13 +9,15 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Subquery
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from soknad.models import Application
 from soknad.rules import AFFILIATED_CACHE, party_reason
 from soknad.services import case_note
-from tilskot.models import CommitteeSeat, Criterion, Organisation, Round, User
+from tilskot.messaging import notify, role_holders
+from tilskot.models import CommitteeSeat, Criterion, Notification, Organisation, Round, User
 from tilskot.money import nok_text
 from tilskot.roles import Role
 from tilskot.services import role_grant, role_revoke
@@ -36,6 +38,12 @@ from .selectors import requested_amount
 def _require_secretariat(user: User, round_: Round) -> None:
     if not rules.can_manage_committee(user, round_):
         raise PermissionDenied
+
+
+def _review_url(round_: Round) -> str:
+    return reverse(
+        "komite:review", kwargs={"community": round_.scheme.community.slug, "round": round_.pk}
+    )
 
 
 @transaction.atomic
@@ -60,6 +68,19 @@ def member_appoint(
         ) from None
     role_grant(user=user, community=round_.scheme.community, role=Role.COMMITTEE)
     user.__dict__.pop(rules.MEMBERSHIPS, None)
+    notify(
+        community=round_.scheme.community,
+        kind=Notification.Kind.APPOINTED,
+        key=f"appointed:{member.pk}",
+        recipients=[user],
+        template="komite/emails/appointed",
+        context={
+            "round": round_,
+            "member": member,
+            "review": RoundReview.objects.filter(round=round_).first(),
+        },
+        url=_review_url(round_),
+    )
     return member
 
 
@@ -95,6 +116,23 @@ def review_open(*, round_: Round, scoring_deadline: dt.datetime, by: User) -> Ro
         review.opened_at = timezone.now()
         review.opened_by = by
         review.save(update_fields=["opened_at", "opened_by"])
+        notify(  # once, when it opens; a member appointed later is told on appointment
+            community=round_.scheme.community,
+            kind=Notification.Kind.REVIEW_OPENED,
+            key=f"review-opened:{review.pk}",
+            recipients=[
+                m.user for m in Membership.objects.filter(round=round_).select_related("user")
+            ],
+            template="komite/emails/review_opened",
+            context={
+                "round": round_,
+                "review": review,
+                "count": Application.objects.filter(
+                    round=round_, status=Application.Status.COMPLETE
+                ).count(),
+            },
+            url=_review_url(round_),
+        )
     return review
 
 
@@ -327,4 +365,29 @@ def recommendation_save(
         recommendation.sent_at = timezone.now()
         recommendation.sent_by = by
         recommendation.save()
+        decision_awaited(round_=round_, stage=1, count=len(items), by=by)
     return recommendation
+
+
+def decision_awaited(*, round_: Round, stage: int, count: int, by: User) -> None:
+    """Tell the decision body that ``stage`` of the round's decision waits for it: the
+    recommendation is sent (stage 1), or the body before it has recorded its decision."""
+    community = round_.scheme.community
+    bodies = community.decision_bodies
+    notify(
+        community=community,
+        kind=Notification.Kind.DECISION_AWAITED,
+        key=f"decision-awaited:{round_.pk}:{stage}",
+        recipients=role_holders(community, Role.DECISION_BODY, but=by),
+        template="komite/emails/decision_awaited",
+        context={
+            "round": round_,
+            "body": bodies[stage - 1],
+            "previous": bodies[stage - 2] if stage > 1 else "",
+            "count": count,
+        },
+        url=reverse(
+            "komite:decision",
+            kwargs={"community": community.slug, "round": round_.pk, "stage": stage},
+        ),
+    )

@@ -7,12 +7,12 @@ import datetime as dt
 from django.utils import timezone
 
 from soknad.services import applicant_users
-from tilskot.messaging import notify
+from tilskot.messaging import notify, role_holders
 from tilskot.models import Community, Notification
 from tilskot.reminders import due_threshold, register
-from utbetaling.models import Grant
+from tilskot.roles import Role
 
-from .models import FinalReport
+from .selectors import unreported_grants
 
 
 @register
@@ -23,15 +23,7 @@ def report_due(*, community: Community, now: dt.datetime) -> int:
     if not days:
         return 0
     recorded = 0
-    today = timezone.localdate(now)
-    grants = (
-        Grant.objects.filter(status=Grant.Status.OPEN, period_end__lte=today)
-        .exclude(
-            final_report__status__in=[FinalReport.Status.SUBMITTED, FinalReport.Status.APPROVED]
-        )
-        .select_related("application__round__scheme__community", "application__owner")
-    )
-    for grant in grants:
+    for grant in unreported_grants(now):
         due = grant.report_due
         deadline = timezone.make_aware(dt.datetime.combine(due, dt.time(23, 59)))
         threshold = due_threshold(deadline=deadline, now=now, days=days)
@@ -48,4 +40,46 @@ def report_due(*, community: Community, now: dt.datetime) -> int:
                 url=grant.get_absolute_url(),
             )
         )
+    return recorded
+
+
+@register
+def report_overdue(*, community: Community, now: dt.datetime) -> int:
+    """Once a final report is overdue (its due day has passed, Norwegian time), the recipients
+    are told, and the secretariat, which follows it up: once each."""
+    recorded = 0
+    today = timezone.localdate(now)
+    secretariat = None
+    told = {  # grants already told about: rendering the messages again to skip them costs
+        int(key.split(":")[1])
+        for key in Notification.objects.filter(kind=Notification.Kind.REPORT_OVERDUE).values_list(
+            "key", flat=True
+        )
+    }
+    for grant in unreported_grants(now):
+        due = grant.report_due
+        if due >= today or grant.pk in told:
+            continue
+        if secretariat is None:
+            secretariat = role_holders(community, Role.SECRETARIAT)
+        for key, recipients, for_secretariat in (
+            (f"report-overdue:{grant.pk}", applicant_users(grant.application), False),
+            (f"report-overdue:{grant.pk}:secretariat", secretariat, True),
+        ):
+            recorded += len(
+                notify(
+                    community=community,
+                    kind=Notification.Kind.REPORT_OVERDUE,
+                    key=key,
+                    recipients=recipients,
+                    template="rapport/emails/report_overdue",
+                    context={
+                        "grant": grant,
+                        "application": grant.application,
+                        "due": due,
+                        "for_secretariat": for_secretariat,
+                    },
+                    url=grant.get_absolute_url(),
+                )
+            )
     return recorded

@@ -3,15 +3,30 @@ every granted measure for the regional health authority."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from utbetaling.models import Grant
 from utbetaling.selectors import with_totals
 
 from .models import FinalReport
+
+
+def unreported_grants(now: dt.datetime) -> QuerySet[Grant]:
+    """Open grants whose period has ended and whose final report is not submitted (a returned
+    one included), with what ``Grant.report_due`` reads: due, overdue, or soon due."""
+    return (
+        Grant.objects.filter(status=Grant.Status.OPEN, period_end__lte=timezone.localdate(now))
+        .exclude(
+            final_report__status__in=[FinalReport.Status.SUBMITTED, FinalReport.Status.APPROVED]
+        )
+        .select_related("application__round__scheme__community", "application__owner")
+        .order_by("pk")
+    )
 
 
 def shared_learning(application_ids) -> dict[int, str]:

@@ -7,14 +7,16 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from soknad.services import applicant_users
 from soknad.uploads import download_name, validate_upload
-from tilskot.messaging import notify
+from tilskot.messaging import notify, role_holders
 from tilskot.models import Notification, User
 from tilskot.money import nok_text
+from tilskot.roles import Role
 from utbetaling import rules as grant_rules
 from utbetaling.models import Grant
 from utbetaling.services import grant_close
@@ -122,6 +124,17 @@ def report_submit(*, report: FinalReport, by: User) -> FinalReport:
     report.submitted_by = by
     report._change_reason = "submitted"
     report.save()
+    grant = report.grant
+    community = grant.application.community
+    notify(  # the secretariat approves or returns it
+        community=community,
+        kind=Notification.Kind.REPORT_SUBMITTED,
+        key=f"report-submitted:{report.pk}:{report.submitted_at.isoformat()}",
+        recipients=role_holders(community, Role.SECRETARIAT, but=by),
+        template="rapport/emails/report_submitted",
+        context={"report": report, "grant": grant, "application": grant.application},
+        url=reverse("rapport:report", kwargs={"community": community.slug, "grant": grant.pk}),
+    )
     return report
 
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from guardian.shortcuts import assign_perm
 
-from tilskot.messaging import notify
+from tilskot.messaging import notify, role_holders
 from tilskot.models import Notification, Organisation, Round, User
 from tilskot.roles import Role
 from tilskot.services import role_grant
@@ -391,6 +391,19 @@ def application_submit(
     application.save(update_fields=["more_info_steps"])
     if resubmission:  # the parties may have changed while it was open for more information
         rules.parties_changed(application=application)
+        community = application.community
+        notify(  # the secretariat screens it again
+            community=community,
+            kind=Notification.Kind.RESUBMITTED,
+            key=f"resubmitted:{submission.pk}",
+            recipients=role_holders(community, Role.SECRETARIAT, but=user),
+            template="soknad/emails/resubmitted",
+            context={"application": application, "submission": submission},
+            url=reverse(
+                "soknad:screen",
+                kwargs={"community": community.slug, "application": application.pk},
+            ),
+        )
     _notify(
         kind=Notification.Kind.RECEIPT,
         key=f"receipt:{submission.pk}",

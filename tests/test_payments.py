@@ -221,7 +221,9 @@ class TestInvoices:
         assert mailoutbox[0].to == ["kari@tilskot.test"]
         assert "Manglar merking" in mailoutbox[0].body
         with scopes_disabled():
-            assert Notification.objects.get().kind == Notification.Kind.INVOICE_RETURNED
+            assert Notification.objects.get(recipient=world.kari).kind == (
+                Notification.Kind.INVOICE_RETURNED
+            )
 
     def test_approval_is_checked_against_the_grant(self, world, grant, finance):
         with scopes_disabled():

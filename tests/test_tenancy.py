@@ -219,6 +219,7 @@ PREPARE_OWN: dict[str, Callable[[Community, dict], None]] = {
 # Named URLs outside any community (the admin and set_language are checked separately).
 NON_TENANT_URLS = {
     "start",
+    "todo_start",  # the first page after log-in: each community's to-do list, in its scope
     "accessibility",
     "login",
     "logout",

@@ -24,8 +24,9 @@ from django.utils import timezone, translation
 from django.utils.html import escape, linebreaks, urlize
 from django.utils.safestring import mark_safe
 
-from .models import Community, Notification, NotificationPreference, User
+from .models import Community, CommunityRoleGroup, Notification, NotificationPreference, User
 from .models.notifications import OPTIONAL_KINDS
+from .roles import Role
 from .tasks import community_task
 
 log = logging.getLogger(__name__)
@@ -103,6 +104,7 @@ def notify(
                     subject=subject,
                     body_text=text,
                     body_html=html,
+                    language=community.language,
                     url=url,
                 )
         except IntegrityError:
@@ -110,6 +112,23 @@ def notify(
         created.append(notification)
         transaction.on_commit(lambda pk=notification.pk: send_notification.delay(community.pk, pk))
     return created
+
+
+def role_holders(community: Community, role: Role, *, but: User | None = None) -> list[User]:
+    """The active people who hold ``role`` in ``community`` (its group's members): who is told
+    when work waits for the role; ``but`` is the one whose action made the work, and who needs
+    no telling. A superuser holds every role but is told nothing."""
+    return list(
+        User.objects.exclude(pk=getattr(but, "pk", None))
+        .filter(
+            is_active=True,
+            groups__in=CommunityRoleGroup.objects.filter(community=community, role=role).values(
+                "group"
+            ),
+        )
+        .distinct()
+        .order_by("email")
+    )
 
 
 @community_task(name="tilskot.send_notification")

@@ -13,6 +13,7 @@ community_patterns = [
     path("runde/<int:round>/", views.RoundView.as_view(), name="round"),
     path("sekretariat/", views.SecretariatView.as_view(), name="secretariat"),
     path("varsler/", views.NotificationsView.as_view(), name="notifications"),
+    path("oppgaver/", views.TodoView.as_view(), name="todo"),
     path("", include("soknad.urls")),
     path("", include("komite.urls")),
     path("", include("utbetaling.urls")),
@@ -22,6 +23,7 @@ community_patterns = [
 
 urlpatterns = [
     path("", views.StartView.as_view(), name="start"),
+    path("oppgaver/", views.TodoStartView.as_view(), name="todo_start"),
     path("tilgjengelighet/", views.AccessibilityStatementView.as_view(), name="accessibility"),
     path("konto/logg-inn/", auth_views.LoginView.as_view(), name="login"),
     path("konto/logg-ut/", auth_views.LogoutView.as_view(), name="logout"),

@@ -22,6 +22,7 @@ RESERVED_SLUGS = frozenset(
         "tilgjengelegheit",
         "tilgjengelighet",
         "accessibility",
+        "oppgaver",
     }
 )
 

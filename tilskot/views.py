@@ -6,14 +6,17 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
+from django_scopes import scope
 
-from .models import CommitteeSeat, Notification, NotificationPreference, Organisation
+from .models import CommitteeSeat, Community, Notification, NotificationPreference, Organisation
 from .models.notifications import OPTIONAL_KINDS
-from .roles import Role, has_role
+from .roles import Role, has_role, roles_of
 from .selectors import SchemeOverview, communities_list, community_overview, round_get
 from .services import notification_preferences_set
+from .todo import todos
 
 
 class CommunityRoleRequiredMixin(AccessMixin):
@@ -100,10 +103,16 @@ class SecretariatView(CommunityRoleRequiredMixin, CommunityPageView):
 
 
 class NotificationsView(LoginRequiredMixin, CommunityPageView):
-    """What Tilskot has sent this person in this community, and the optional kinds they can
-    turn off (legal notices such as a decision are always sent)."""
+    """What Tilskot has sent this person in this community, and the optional kinds of their
+    roles here that they can turn off (legal notices such as a decision are always sent)."""
 
     template_name = "tilskot/notifications.html"
+
+    def offered(self) -> list[str]:
+        """The optional kinds for the person's roles in this community; an applicant (anyone
+        logged in may apply) is offered the draft reminder."""
+        roles = roles_of(self.request.user, self.request.community) | {Role.APPLICANT}
+        return sorted(kind for kind, role in OPTIONAL_KINDS.items() if role in roles)
 
     def get_context_data(self, **kwargs):
         user = self.request.user
@@ -116,18 +125,57 @@ class NotificationsView(LoginRequiredMixin, CommunityPageView):
             notifications=Notification.objects.filter(recipient=user)[:100],
             optional_kinds=[
                 (kind, Notification.Kind(kind).label, kind not in disabled)
-                for kind in sorted(OPTIONAL_KINDS)
+                for kind in self.offered()
             ],
             **kwargs,
         )
 
     def post(self, request, *args, **kwargs):
         chosen = set(request.POST.getlist("enabled"))
+        # Only the kinds offered on the page: a choice made in another community stays.
         notification_preferences_set(
-            user=request.user, enabled={kind: kind in chosen for kind in OPTIONAL_KINDS}
+            user=request.user, enabled={kind: kind in chosen for kind in self.offered()}
         )
         messages.success(request, _("Your choices are saved."))
         return redirect("notifications", community=request.community.slug)
+
+
+class TodoView(LoginRequiredMixin, CommunityPageView):
+    """What waits for this person in this community, across their roles, oldest first."""
+
+    template_name = "tilskot/todo.html"
+
+    def get_context_data(self, **kwargs):
+        now = timezone.now()
+        found = todos(user=self.request.user, community=self.request.community, now=now)
+        return super().get_context_data(
+            todos=[(todo, todo.overdue(now)) for todo in found], **kwargs
+        )
+
+
+class TodoStartView(LoginRequiredMixin, TemplateView):
+    """The first page after log-in: the to-do page of the person's community, or, for someone
+    with roles in several, how much waits in each."""
+
+    template_name = "tilskot/todo_start.html"
+
+    def get(self, request, *args, **kwargs):
+        user = request.user
+        communities = (
+            Community.objects.order_by("name")
+            if user.is_superuser
+            else Community.objects.filter(role_groups__group__user=user).distinct().order_by("name")
+        )
+        communities = list(communities)
+        if not communities:
+            return redirect("start")
+        if len(communities) == 1:
+            return redirect("todo", community=communities[0].slug)
+        waiting = []
+        for community in communities:
+            with scope(community=community):
+                waiting.append((community, todos(user=user, community=community)))
+        return self.render_to_response(self.get_context_data(waiting=waiting))
 
 
 def health(request):

@@ -19,9 +19,10 @@ from django.utils.translation import gettext as _
 
 from soknad.services import applicant_users
 from soknad.uploads import PDF, validate_upload
-from tilskot.messaging import notify
+from tilskot.messaging import notify, role_holders
 from tilskot.models import Notification, User
 from tilskot.money import nok_text
+from tilskot.roles import Role
 
 from . import rules
 from .models import Grant, GrantBudgetLine, Payment, Reallocation, ReallocationLine, RepaymentClaim
@@ -45,12 +46,15 @@ def _sum(grant: Grant, statuses) -> Decimal:
     ] or Decimal(0)
 
 
-def _notify(grant: Grant, *, kind: str, key: str, template: str, **context) -> None:
+def _notify(
+    grant: Grant, *, kind: str, key: str, template: str, recipients=None, **context
+) -> None:
+    """Tell the grant's recipients (or ``recipients``) about the grant, linking its page."""
     notify(
         community=grant.application.community,
         kind=kind,
         key=key,
-        recipients=applicant_users(grant.application),
+        recipients=applicant_users(grant.application) if recipients is None else recipients,
         template=f"utbetaling/emails/{template}",
         context={"grant": grant, "application": grant.application, **context},
         url=grant.get_absolute_url(),
@@ -255,6 +259,14 @@ def payment_register(
         payment.file.save(f"faktura-{number.strip() or 'x'}.pdf", file, save=False)
     payment.full_clean(exclude=["file"])
     payment.save()
+    _notify(  # finance approves it
+        grant,
+        kind=Notification.Kind.PAYMENT_REGISTERED,
+        key=f"payment-registered:{payment.pk}",
+        template="payment_registered",
+        recipients=role_holders(grant.application.community, Role.FINANCE, but=by),
+        payment=payment,
+    )
     return payment
 
 
@@ -381,6 +393,14 @@ def reallocation_request(
     ReallocationLine.objects.bulk_create(
         ReallocationLine(reallocation=reallocation, budget_line_id=pk, amount=amount)
         for pk, amount in changed.items()
+    )
+    _notify(  # the secretariat decides it
+        grant,
+        kind=Notification.Kind.REALLOCATION_REQUESTED,
+        key=f"reallocation-requested:{reallocation.pk}",
+        template="reallocation_requested",
+        recipients=role_holders(grant.application.community, Role.SECRETARIAT, but=by),
+        reallocation=reallocation,
     )
     return reallocation
 

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
+from ..roles import Role
 from .rules import Community
 
 
@@ -28,6 +29,15 @@ class Notification(models.Model):
         REPAYMENT_CLAIM = "repayment_claim", _("Claim for repayment")
         REPORT_DECIDED = "report_decided", _("Final report returned or approved")
         REPORT_DUE = "report_due", _("Reminder: a final report is due")
+        # What waits for the community's own people (each also on their to-do page).
+        APPOINTED = "appointed", _("Appointed to a round's committee")
+        REVIEW_OPENED = "review_opened", _("Applications open for the committee's review")
+        DECISION_AWAITED = "decision_awaited", _("A recommendation waits for the decision body")
+        PAYMENT_REGISTERED = "payment_registered", _("An invoice or booking waits for approval")
+        RESUBMITTED = "resubmitted", _("An application resubmitted with more information")
+        REALLOCATION_REQUESTED = "reallocation_requested", _("A reallocation is requested")
+        REPORT_SUBMITTED = "report_submitted", _("A final report is submitted")
+        REPORT_OVERDUE = "report_overdue", _("A final report is overdue")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting to be sent")
@@ -45,6 +55,8 @@ class Notification(models.Model):
         related_name="notifications",
     )
     email = models.EmailField(_("e-mail address"))
+    # The language it was written in: the community's, whoever's request wrote it.
+    language = models.CharField(_("language"), max_length=10, blank=True)
     subject = models.CharField(_("subject"), max_length=300)
     body_text = models.TextField()
     body_html = models.TextField()
@@ -70,9 +82,21 @@ class Notification(models.Model):
         return f"{self.get_kind_display()} → {self.email}"
 
 
-# The kinds a person may turn off. Legal notices (a decision, a rejection, a receipt) and
-# messages that need an answer are always sent.
-OPTIONAL_KINDS = frozenset({Notification.Kind.DRAFT_DEADLINE, Notification.Kind.SCORING_DEADLINE})
+# The kinds a person may turn off, each with the role that receives it (the notifications page
+# offers a person the kinds of their roles). Legal notices to a party (a decision, a rejection,
+# a receipt, a claim), what a party must answer (more information, a report due or overdue) and
+# an appointment are always sent. The staff's notices of work waiting may be turned off: the
+# to-do page lists the same work.
+OPTIONAL_KINDS: dict[str, Role] = {
+    Notification.Kind.DRAFT_DEADLINE: Role.APPLICANT,
+    Notification.Kind.SCORING_DEADLINE: Role.COMMITTEE,
+    Notification.Kind.REVIEW_OPENED: Role.COMMITTEE,
+    Notification.Kind.DECISION_AWAITED: Role.DECISION_BODY,
+    Notification.Kind.PAYMENT_REGISTERED: Role.FINANCE,
+    Notification.Kind.RESUBMITTED: Role.SECRETARIAT,
+    Notification.Kind.REALLOCATION_REQUESTED: Role.SECRETARIAT,
+    Notification.Kind.REPORT_SUBMITTED: Role.SECRETARIAT,
+}
 
 
 class NotificationPreference(models.Model):

@@ -1,0 +1,112 @@
+"""What waits for people in the applications stage (registered with ``tilskot.todo``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from tilskot.roles import Role
+from tilskot.todo import Todo
+
+from .models import Application, Invitation, StatusChange
+
+Status = Application.Status
+
+
+def applicant_todos(*, user, community, roles, now) -> Iterable[Todo]:
+    """Drafts to finish before their round closes, answers the secretariat asked for, and
+    invitations to be co-applicant not yet accepted."""
+    found = []
+    mine = (
+        Application.objects.filter(Q(owner=user) | Q(invitations__accepted_by=user))
+        .filter(
+            Q(status=Status.DRAFT, round__closes_at__gt=now, round__opens_at__lte=now)
+            | Q(status=Status.MORE_INFO)
+        )
+        .distinct()
+        .select_related("round")
+        .order_by("pk")
+    )
+    for application in mine:
+        step_url = reverse(
+            "soknad:application",
+            kwargs={"community": community.slug, "application": application.pk},
+        )
+        if application.status == Status.DRAFT:
+            found.append(
+                Todo(
+                    role=Role.APPLICANT,
+                    action=_("Finish and submit the application"),
+                    subject=str(application),
+                    url=step_url,
+                    since=application.created_at,
+                    deadline=application.round.closes_at,
+                )
+            )
+        else:
+            found.append(
+                Todo(
+                    role=Role.APPLICANT,
+                    action=_("Give the information the secretariat asks for, and submit again"),
+                    subject=str(application),
+                    url=step_url,
+                    since=application.updated_at,
+                )
+            )
+    invitations = (
+        Invitation.objects.filter(
+            email=user.email.lower(),
+            accepted_by__isnull=True,
+            application__status__in=[Status.DRAFT, Status.MORE_INFO],
+        )
+        .select_related("application")
+        .order_by("pk")
+    )
+    found.extend(
+        Todo(
+            role=Role.APPLICANT,
+            action=_("Answer the invitation to be co-applicant"),
+            subject=str(invitation.application),
+            url=reverse(
+                "soknad:invitation", kwargs={"community": community.slug, "token": invitation.token}
+            ),
+            since=invitation.created_at,
+        )
+        for invitation in invitations
+    )
+    return found
+
+
+def screening_todos(*, user, community, roles, now) -> Iterable[Todo]:
+    """The secretariat screens every submitted application, a resubmission as well."""
+    if Role.SECRETARIAT not in roles:
+        return []
+    submitted = (
+        Application.objects.filter(status=Status.SUBMITTED)
+        .annotate(
+            resubmitted=Exists(
+                StatusChange.objects.filter(
+                    application=OuterRef("pk"), from_status=Status.MORE_INFO
+                )
+            )
+        )
+        .order_by("submitted_at")
+    )
+    return [
+        Todo(
+            role=Role.SECRETARIAT,
+            action=_("Screen the resubmitted application")
+            if application.resubmitted
+            else _("Screen the application"),
+            subject=str(application),
+            url=reverse(
+                "soknad:screen",
+                kwargs={"community": community.slug, "application": application.pk},
+            ),
+            since=application.submitted_at,
+        )
+        for application in submitted
+    ]

@@ -1,0 +1,110 @@
+"""What waits for people in the payment stage (registered with ``tilskot.todo``): finance's
+invoices and bookings, the secretariat's reallocations, the recipient's acceptance and
+repayments."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from tilskot.money import nok_text
+from tilskot.roles import Role
+from tilskot.todo import Todo
+
+from .models import Grant, Payment, Reallocation, RepaymentClaim
+
+
+def finance_todos(*, user, community, roles, now) -> Iterable[Todo]:
+    """Each invoice or booking to approve (or return), then to mark paid."""
+    if Role.FINANCE not in roles:
+        return []
+    payments = (
+        Payment.objects.filter(status__in=[Payment.Status.REGISTERED, Payment.Status.APPROVED])
+        .select_related("grant__application__round__scheme__community")
+        .order_by("pk")
+    )
+    actions = {
+        (Payment.Kind.INVOICE, Payment.Status.REGISTERED): _(
+            "Approve or return invoice %(number)s"
+        ),
+        (Payment.Kind.INTERNAL, Payment.Status.REGISTERED): _(
+            "Approve or return booking %(number)s"
+        ),
+        (Payment.Kind.INVOICE, Payment.Status.APPROVED): _("Mark invoice %(number)s as paid"),
+        (Payment.Kind.INTERNAL, Payment.Status.APPROVED): _("Mark booking %(number)s as paid"),
+    }
+    return [
+        Todo(
+            role=Role.FINANCE,
+            action=actions[payment.kind, payment.status] % {"number": payment.number},
+            subject=f"{payment.grant.application} ({nok_text(payment.amount)})",
+            url=payment.grant.get_absolute_url(),
+            since=payment.decided_at or payment.registered_at,
+        )
+        for payment in payments
+    ]
+
+
+def reallocation_todos(*, user, community, roles, now) -> Iterable[Todo]:
+    if Role.SECRETARIAT not in roles:
+        return []
+    asked = (
+        Reallocation.objects.filter(status=Reallocation.Status.REQUESTED)
+        .select_related("grant__application__round__scheme__community")
+        .order_by("pk")
+    )
+    return [
+        Todo(
+            role=Role.SECRETARIAT,
+            action=_("Decide the reallocation"),
+            subject=str(reallocation.grant.application),
+            url=reallocation.grant.get_absolute_url(),
+            since=reallocation.requested_at,
+        )
+        for reallocation in asked
+    ]
+
+
+def recipient_todos(*, user, community, roles, now) -> Iterable[Todo]:
+    """A granted application's recipients accept the conditions before anything is paid, and
+    repay what a claim asks."""
+    mine = Q(application__owner=user) | Q(application__invitations__accepted_by=user)
+    unaccepted = (
+        Grant.objects.filter(mine, status=Grant.Status.OPEN, accepted_at__isnull=True)
+        .distinct()
+        .select_related("application__round__scheme__community")
+        .order_by("pk")
+    )
+    found = [
+        Todo(
+            role=Role.APPLICANT,
+            action=_("Accept the conditions of the grant"),
+            subject=str(grant.application),
+            url=grant.get_absolute_url(),
+            since=grant.opened_at,
+        )
+        for grant in unaccepted
+    ]
+    claims = (
+        RepaymentClaim.objects.filter(settled_on__isnull=True)
+        .filter(
+            Q(grant__application__owner=user) | Q(grant__application__invitations__accepted_by=user)
+        )
+        .distinct()
+        .select_related("grant__application__round__scheme__community")
+        .order_by("pk")
+    )
+    found.extend(
+        Todo(
+            role=Role.APPLICANT,
+            action=_("Repay %(amount)s") % {"amount": nok_text(claim.amount)},
+            subject=str(claim.grant.application),
+            url=claim.grant.get_absolute_url(),
+            since=claim.raised_at,
+            deadline=claim.due_date,
+        )
+        for claim in claims
+    )
+    return found
