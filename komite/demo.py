@@ -41,49 +41,91 @@ DECIDED_APPLICATIONS = [
 ]
 
 
+def _closed_round(
+    scheme: Scheme, *, name: str, today: dt.date, days_ago: int, budget: int, description: str
+) -> Round | None:
+    """A demo round that closed ``days_ago`` days ago (opened 60 days before), or None when
+    it exists already (``make run`` loads the demo again on every start)."""
+    closes = today - dt.timedelta(days=days_ago)
+    round_, created = Round.objects.get_or_create(
+        scheme=scheme,
+        name=name,
+        defaults={
+            "opens_at": dt.datetime.combine(closes - dt.timedelta(days=60), dt.time(0), OSLO),
+            "closes_at": dt.datetime.combine(closes, dt.time(12), OSLO),
+            "budget": budget,
+            "max_amount": 1_500_000,
+            "description": description,
+        },
+    )
+    return round_ if created else None
+
+
+def _application(
+    round_: Round,
+    *,
+    applicant: User,
+    order: int,
+    title: str,
+    summary: str,
+    requested: int,
+    status: str,
+    year: int,
+) -> Application:
+    """A demo application submitted the day(s) before the round closed, asking ``requested``
+    on one budget line for ``year``."""
+    organisations = list(Organisation.objects.order_by("kind", "name")[:3])
+    application = Application.objects.create(
+        round=round_,
+        owner=applicant,
+        responsible_organisation=organisations[order % len(organisations)],
+        title=title,
+        summary=summary,
+        description=summary,
+        period_start=dt.date(year, 1, 1),
+        period_end=dt.date(year, 12, 31),
+        status=status,
+        submitted_at=round_.closes_at - dt.timedelta(days=order + 1),
+    )
+    BudgetLine.objects.create(
+        application=application,
+        year=year,
+        organisation=application.responsible_organisation,
+        requested_amount=requested,
+    )
+    return application
+
+
 def demo_decided_round(scheme: Scheme, now: dt.datetime) -> None:
     """A closed round whose recommendation is sent and whose decision is recorded by every
     decision body of the community, so the public list of granted projects is not empty."""
     community = scheme.community
     applicant = User.objects.get(email=demo_email(Role.APPLICANT, community))
     today = timezone.localdate(now, OSLO)
-    round_, created = Round.objects.get_or_create(
-        scheme=scheme,
+    round_ = _closed_round(
+        scheme,
         name=DECIDED_ROUND,
-        defaults={
-            "opens_at": dt.datetime.combine(today - dt.timedelta(days=120), dt.time(0), OSLO),
-            "closes_at": dt.datetime.combine(today - dt.timedelta(days=60), dt.time(12), OSLO),
-            "budget": 1_200_000,
-            "max_amount": 1_500_000,
-            "description": "Demo round made by `make run`; decided, letters not yet issued.",
-        },
+        today=today,
+        days_ago=60,
+        budget=1_200_000,
+        description="Demo round made by `make run`; decided, letters not yet issued.",
     )
-    if not created:
+    if round_ is None:
         return
-    organisations = list(Organisation.objects.order_by("kind", "name")[:3])
     secretariat = User.objects.get(email=demo_email(Role.SECRETARIAT, community))
     recommendation = Recommendation.objects.create(
         round=round_, status=Recommendation.Status.SENT, sent_at=now, sent_by=secretariat
     )
-    start, end = dt.date(today.year + 1, 1, 1), dt.date(today.year + 1, 12, 31)
     for order, (title, summary, requested, reason) in enumerate(DECIDED_APPLICATIONS, 1):
-        application = Application.objects.create(
-            round=round_,
-            owner=applicant,
-            responsible_organisation=organisations[(order - 1) % len(organisations)],
+        application = _application(
+            round_,
+            applicant=applicant,
+            order=order - 1,
             title=title,
             summary=summary,
-            description=summary,
-            period_start=start,
-            period_end=end,
+            requested=requested,
             status=Application.Status.COMPLETE,
-            submitted_at=round_.closes_at - dt.timedelta(days=1),
-        )
-        BudgetLine.objects.create(
-            application=application,
-            year=start.year,
-            organisation=application.responsible_organisation,
-            requested_amount=requested,
+            year=today.year + 1,
         )
         RecommendationItem.objects.create(
             recommendation=recommendation,
@@ -151,43 +193,35 @@ def demo_review_round(scheme: Scheme, now: dt.datetime) -> None:
     secretariat = User.objects.get(email=demo_email(Role.SECRETARIAT, community))
     member = User.objects.get(email=demo_email(Role.COMMITTEE, community))
     today = timezone.localdate(now, OSLO)
-    round_, created = Round.objects.get_or_create(
-        scheme=scheme,
+    round_ = _closed_round(
+        scheme,
         name=REVIEW_ROUND,
-        defaults={
-            "opens_at": dt.datetime.combine(today - dt.timedelta(days=50), dt.time(0), OSLO),
-            "closes_at": dt.datetime.combine(today - dt.timedelta(days=10), dt.time(12), OSLO),
-            "budget": 1_000_000,
-            "max_amount": 1_500_000,
-            "description": "Demo round made by `make run`; in the committee's review.",
-        },
+        today=today,
+        days_ago=10,
+        budget=1_000_000,
+        description="Demo round made by `make run`; in the committee's review.",
     )
-    if not created:
+    if round_ is None:
         return
-    organisations = list(Organisation.objects.order_by("kind", "name")[:3])
-    start, end = dt.date(today.year + 1, 1, 1), dt.date(today.year + 1, 12, 31)
     for order, (title, summary, requested, status) in enumerate(REVIEW_APPLICATIONS):
-        application = Application.objects.create(
-            round=round_,
-            owner=applicant,
-            responsible_organisation=organisations[order % len(organisations)],
+        _application(
+            round_,
+            applicant=applicant,
+            order=order,
             title=title,
             summary=summary,
-            description=summary,
-            period_start=start,
-            period_end=end,
+            requested=requested,
             status=status,
-            submitted_at=round_.closes_at - dt.timedelta(days=order + 1),
-        )
-        BudgetLine.objects.create(
-            application=application,
-            year=start.year,
-            organisation=application.responsible_organisation,
-            requested_amount=requested,
+            year=today.year + 1,
         )
     services.member_appoint(round_=round_, user=member, by=secretariat)
     services.review_open(
         round_=round_,
-        scoring_deadline=dt.datetime.combine(today + dt.timedelta(days=14), dt.time(12), OSLO),
+        # Two weeks on, from the real clock too: the service refuses a deadline in the past.
+        scoring_deadline=dt.datetime.combine(
+            timezone.localdate(max(now, timezone.now()), OSLO) + dt.timedelta(days=14),
+            dt.time(12),
+            OSLO,
+        ),
         by=secretariat,
     )

@@ -1,5 +1,6 @@
-"""`make run`'s demo data: every role in every community, a round open today in each, and a
-decided round with granted projects."""
+"""`make run`'s demo data: every role in every community, a round open today in each, a
+decided round with granted projects, and a round in review that gives the committee member and
+the secretariat work on their to-do pages."""
 
 import datetime as dt
 
@@ -11,6 +12,7 @@ from komite.selectors import granted
 from tilskot.demo import demo_email, load_demo
 from tilskot.models import Community, Round, User
 from tilskot.roles import Role, roles_of
+from tilskot.todo import todos
 
 pytestmark = pytest.mark.django_db
 
@@ -32,6 +34,17 @@ def test_demo_gives_every_community_an_open_round_and_every_role(oslo_now):
         for role in Role:
             user = User.objects.get(email=demo_email(role, community))
             assert roles_of(user, community) == {role}
+        with scope(community=community):
+            member = User.objects.get(email=demo_email(Role.COMMITTEE, community))
+            assert [t.url.rsplit("/", 2)[-2] for t in todos(user=member, community=community)] == [
+                "habilitet",
+                "habilitet",
+            ]
+            secretariat = User.objects.get(email=demo_email(Role.SECRETARIAT, community))
+            assert any(
+                "/sekretariat/soknad/" in t.url
+                for t in todos(user=secretariat, community=community)
+            )
     kari = User.objects.get(email="kari@tilskot.test")
     assert roles_of(kari, Community.objects.get(slug="ostfold")) == {Role.APPLICANT}
     assert roles_of(kari, Community.objects.get(slug="bergen")) == {Role.COMMITTEE}
