@@ -399,10 +399,11 @@ def application_submit(
             recipients=role_holders(community, Role.SECRETARIAT, but=user),
             template="soknad/emails/resubmitted",
             context={"application": application, "submission": submission},
-            url=reverse(
-                "soknad:screen",
+            url=reverse(  # the screening's forms are on the case page
+                "soknad:application",
                 kwargs={"community": community.slug, "application": application.pk},
-            ),
+            )
+            + "#screening",
         )
     _notify(
         kind=Notification.Kind.RECEIPT,

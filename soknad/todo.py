@@ -102,10 +102,11 @@ def screening_todos(*, user, community, roles, now) -> Iterable[Todo]:
             if application.resubmitted
             else _("Screen the application"),
             subject=str(application),
-            url=reverse(
-                "soknad:screen",
+            url=reverse(  # the screening's forms are on the case page
+                "soknad:application",
                 kwargs={"community": community.slug, "application": application.pk},
-            ),
+            )
+            + "#screening",
             since=application.submitted_at,
         )
         for application in submitted

@@ -23,6 +23,7 @@ from komite.models import (
 from rapport.models import FinalReport
 from soknad.models import Application, Invitation
 from soknad.services import invitation_accept
+from tilskot.money import nok_text
 from tilskot.roles import Role
 from tilskot.services import role_grant
 
@@ -142,6 +143,10 @@ def bergen(world):
         ),
         "status report": "/bergen/sekretariat/statusrapport/",
         "status report as Excel": "/bergen/sekretariat/statusrapport/2026.xlsx",
+        "to-do page": "/bergen/oppgaver/",
+        # Not pages of the matrix: where each person's to-do items lead.
+        "draft's step": f"/bergen/soknad/{draft.pk}/",
+        "scoring": f"/bergen/komite/soknad/{complete.pk}/",
     }
     return people, urls
 
@@ -173,6 +178,9 @@ MATRIX = {
     # reads it (the money is theirs); the finance table links it.
     "status report": ({"secretariat", "finance"}, 404),
     "status report as Excel": ({"secretariat", "finance"}, 404),
+    # Each person's own work (what it lists is theirs alone: test below): everyone logged in
+    # opens it, the secretariat of another community too, and finds nothing of Bergen's there.
+    "to-do page": (set(PEOPLE) - {"anonymous"}, 404),
 }
 DOWNLOAD_TYPES = {
     "draft document": PDF,
@@ -241,3 +249,74 @@ def test_a_link_is_shown_only_to_whoever_may_follow_it(client, bergen):
     assert 'href="/bergen/komite/runde/' not in client.get(urls["recommendation"]).text
     client.force_login(people["secretariat"])
     assert 'href="/bergen/komite/runde/' in client.get(urls["recommendation"]).text
+
+
+def test_the_to_do_page_lists_each_persons_own_work_only(client, bergen, world):
+    """An application waiting to be screened is the secretariat's work: not its owner's (who
+    has done their part), not another applicant's, not another community's secretariat's.
+    Each item is known by its subject and its link, which do not depend on the language."""
+    people, urls = bergen
+    with scopes_disabled():
+        submitted = ApplicationFactory(
+            round=world.bergen_round,
+            owner=people["owner"],
+            title="Til sjekking: felles legevakt",
+            status=Application.Status.SUBMITTED,
+            submitted_at=timezone.now(),
+        )
+    work = {  # subject shown: (where it leads, whose work it is)
+        # to its case page's screening, however the link is written
+        "Til sjekking: felles legevakt": (f"/soknad/{submitted.pk}/", {"secretariat"}),
+        "Utkast": (urls["draft's step"], {"owner", "coapplicant"}),
+        "Komplett": (urls["scoring"], {"member"}),
+        f"Innvilga ({nok_text(1000)})": (urls["grant"], {"finance"}),  # the invoice
+    }
+    got, expected = {}, {}
+    for who in set(PEOPLE) - {"anonymous"}:
+        client.force_login(people[who])
+        page = client.get(urls["to-do page"]).text
+        # Shown means both its subject and its link; a leak of either one fails.
+        got[who] = {
+            subject: (subject in page, url in page) for subject, (url, _whose) in work.items()
+        }
+        expected[who] = {
+            subject: (who in whose, who in whose) for subject, (_url, whose) in work.items()
+        }
+    assert got == expected
+    # Nor does Østfold's secretariat meet it on their own community's to-do page.
+    client.force_login(people["foreign"])
+    assert "Til sjekking" not in client.get("/ostfold/oppgaver/").text
+
+
+def test_the_first_page_after_log_in_is_the_persons_own_to_do_page(client, bergen, world):
+    """``/oppgaver/`` (LOGIN_REDIRECT_URL) sends a person with roles in one community on to its
+    to-do page, the anonymous to log in; with roles in several it lists them, no-store."""
+    people, urls = bergen
+    got = {}
+    for who in PEOPLE:
+        client.logout()
+        if who != "anonymous":
+            client.force_login(people[who])
+        response = client.get("/oppgaver/")
+        got[who] = (response.status_code, response.get("Location"))
+    assert got == {
+        **dict.fromkeys(PEOPLE, (302, urls["to-do page"])),
+        "foreign": (302, "/ostfold/oppgaver/"),
+        "anonymous": (302, "/konto/logg-inn/?next=/oppgaver/"),
+    }
+    # No role anywhere yet: the start page, to choose a community; once invited to be
+    # co-applicant, the to-do page where the invitation waits.
+    client.force_login(world.per)
+    assert client.get("/oppgaver/")["Location"] == "/"
+    with scopes_disabled():
+        ApplicationFactory(round=world.bergen_round).invitations.create(
+            email=world.per.email, invited_by=world.sigrid
+        )
+    assert client.get("/oppgaver/")["Location"] == "/bergen/oppgaver/"
+    # Kari is an applicant in Østfold and on Bergen's committee: both, each with its count.
+    client.force_login(world.kari)
+    response = client.get("/oppgaver/")
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    assert 'href="/bergen/oppgaver/"' in response.text
+    assert 'href="/ostfold/oppgaver/"' in response.text

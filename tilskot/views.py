@@ -167,14 +167,20 @@ class TodoStartView(LoginRequiredMixin, TemplateView):
             else Community.objects.filter(role_groups__group__user=user).distinct().order_by("name")
         )
         communities = list(communities)
-        if not communities:
-            return redirect("start")
         if len(communities) == 1:
             return redirect("todo", community=communities[0].slug)
         waiting = []
-        for community in communities:
+        for community in communities or Community.objects.order_by("name"):
+            # Without a role anywhere, someone may still have work: an invitation to be
+            # co-applicant. The communities are few; each asks a handful of queries then.
             with scope(community=community):
-                waiting.append((community, todos(user=user, community=community)))
+                found = todos(user=user, community=community)
+            if communities or found:
+                waiting.append((community, found))
+        if not waiting:
+            return redirect("start")
+        if len(waiting) == 1:
+            return redirect("todo", community=waiting[0][0].slug)
         return self.render_to_response(self.get_context_data(waiting=waiting))
 
 
