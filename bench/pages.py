@@ -25,12 +25,13 @@ from django.db.models import Count
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django_scopes import scopes_disabled
+from django_scopes import scope, scopes_disabled
 
 from komite.models import ConflictDeclaration, Membership
 from rapport.models import FinalReport
 from soknad.models import Application
 from tilskot.models import User
+from tilskot.todo import todos
 from utbetaling.models import Grant
 
 from . import world as names
@@ -163,6 +164,20 @@ def _credentials(w: CommunityWorld) -> dict:
 
 def _secretariat(w: CommunityWorld) -> User:
     return w.user(names.SECRETARIAT)
+
+
+def _busiest_applicant(w: CommunityWorld) -> User:
+    """The applicant of the filled applications whose to-do page lists the most (drafts, more
+    information asked for, invitations, grants to accept, repayments, final reports): that
+    page's worst case for an applicant."""
+    with scopes_disabled():
+        applicants = list(
+            User.objects.filter(
+                email__startswith=f"{names.APPLICANT}-", email__endswith=f".{w.slug}@{names.DOMAIN}"
+            ).order_by("pk")
+        )
+    with scope(community=w.community):
+        return max(applicants, key=lambda user: len(todos(user=user, community=w.community)))
 
 
 def _basics(w: CommunityWorld) -> dict:
@@ -326,6 +341,18 @@ PAGES: list[Page] = [
         lambda w: _url("rapport:report", w, grant=_submitted_report(w).grant_id),
         _secretariat,
     ),
+    # The to-do page (the first page after log-in) as each busy person sees it: one list of
+    # what waits across the person's roles, each stage's sources in a fixed number of queries.
+    Page("to-do page: secretariat", LIST, lambda w: _url("todo", w), _secretariat),
+    Page("to-do page: committee member", LIST, lambda w: _url("todo", w), _member),
+    Page(
+        "to-do page: decision body",
+        LIST,
+        lambda w: _url("todo", w),
+        lambda w: w.user(names.DECISION_BODY),
+    ),
+    Page("to-do page: finance", LIST, lambda w: _url("todo", w), lambda w: w.user(names.FINANCE)),
+    Page("to-do page: busiest applicant", LIST, lambda w: _url("todo", w), _busiest_applicant),
     Page(
         "status report (Excel)",
         EXPORT,

@@ -41,14 +41,15 @@ def committee_todos(*, user, community, roles, now) -> Iterable[Todo]:
     }
     if not memberships:
         return []
+    # The subqueries are keyed by the scoped outer row, so they need no scope joins of their own.
     mine = {"member__user": user, "application": OuterRef("pk")}
     applications = (
         Application.objects.filter(round__in=memberships, status=Application.Status.COMPLETE)
         .annotate(
-            declared=Exists(ConflictDeclaration.objects.filter(**mine)),
-            conflict=Exists(ConflictDeclaration.objects.filter(**mine, has_conflict=True)),
+            declared=Exists(ConflictDeclaration._base_manager.filter(**mine)),
+            conflict=Exists(ConflictDeclaration._base_manager.filter(**mine, has_conflict=True)),
             scored=Exists(
-                Assessment.objects.filter(
+                Assessment._base_manager.filter(
                     **mine, submitted_at__isnull=False, withdrawn_at__isnull=True
                 )
             ),
@@ -153,9 +154,9 @@ def secretariat_todos(*, user, community, roles, now) -> Iterable[Todo]:
             status=Decision.Status.RECORDED, stage=len(community.decision_bodies)
         )
         .filter(
-            Exists(
-                DecisionItem.objects.filter(decision=OuterRef("pk")).exclude(
-                    Exists(DecisionLetter.objects.filter(item=OuterRef("pk")))
+            Exists(  # keyed by the scoped row: no scope joins of their own
+                DecisionItem._base_manager.filter(decision=OuterRef("pk")).exclude(
+                    Exists(DecisionLetter._base_manager.filter(item=OuterRef("pk")))
                 )
             )
         )

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tilskot.roles import Role
 from tilskot.todo import Todo, day_start
+from utbetaling.todo import recipient_of
 
 from .models import FinalReport
 from .selectors import unreported_grants
@@ -23,11 +23,13 @@ def _report_url(community, grant) -> str:
 
 
 def recipient_todos(*, user, community, roles, now) -> Iterable[Todo]:
+    if Role.APPLICANT not in roles:
+        return []
     mine = (
         unreported_grants(now)
-        .filter(Q(application__owner=user) | Q(application__invitations__accepted_by=user))
-        .distinct()
-        .select_related("final_report")
+        .filter(recipient_of(user))
+        .select_related(None)  # what the title and the due date need
+        .select_related("application__round__scheme", "final_report")
     )
     found = []
     for grant in mine:

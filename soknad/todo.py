@@ -17,19 +17,24 @@ Status = Application.Status
 
 
 def applicant_todos(*, user, community, roles, now) -> Iterable[Todo]:
-    """Drafts to finish before their round closes, answers the secretariat asked for, and
-    invitations to be co-applicant not yet accepted."""
+    """Drafts to finish before their round closes, answers the secretariat asked for (for an
+    applicant: whoever starts a draft or accepts an invitation becomes one), and invitations
+    to be co-applicant not yet accepted (for anyone: the invited may have no role yet)."""
     found = []
-    mine = (
-        Application.objects.filter(Q(owner=user) | Q(invitations__accepted_by=user))
-        .filter(
-            Q(status=Status.DRAFT, round__closes_at__gt=now, round__opens_at__lte=now)
-            | Q(status=Status.MORE_INFO)
+    mine = Application.objects.none()
+    if Role.APPLICANT in roles:
+        mine = (
+            Application.objects.filter(
+                Q(owner=user)
+                | Q(pk__in=Invitation.objects.filter(accepted_by=user).values("application"))
+            )
+            .filter(
+                Q(status=Status.DRAFT, round__closes_at__gt=now, round__opens_at__lte=now)
+                | Q(status=Status.MORE_INFO)
+            )
+            .select_related("round")
+            .order_by("pk")
         )
-        .distinct()
-        .select_related("round")
-        .order_by("pk")
-    )
     for application in mine:
         step_url = reverse(
             "soknad:application",
@@ -88,7 +93,7 @@ def screening_todos(*, user, community, roles, now) -> Iterable[Todo]:
         Application.objects.filter(status=Status.SUBMITTED)
         .annotate(
             resubmitted=Exists(
-                StatusChange.objects.filter(
+                StatusChange._base_manager.filter(  # keyed by the scoped row
                     application=OuterRef("pk"), from_status=Status.MORE_INFO
                 )
             )

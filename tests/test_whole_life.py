@@ -56,6 +56,7 @@ class Life:
         self.mons = UserFactory(email="mons@tilskot.test")
         self.dag = UserFactory(email="dag@tilskot.test")
         self.frida = UserFactory(email="frida@tilskot.test")
+        role_grant(user=self.anne, community=self.community, role=Role.APPLICANT)  # as a draft does
         role_grant(user=self.dag, community=self.community, role=Role.DECISION_BODY)
         role_grant(user=self.frida, community=self.community, role=Role.FINANCE)
         self.sigrid, self.kari = world.sigrid, world.kari

@@ -7,8 +7,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from soknad.models import Invitation
 from tilskot.money import nok_text
 from tilskot.roles import Role
 from tilskot.todo import Todo
@@ -67,14 +69,26 @@ def reallocation_todos(*, user, community, roles, now) -> Iterable[Todo]:
     ]
 
 
+def recipient_of(user) -> Q:
+    """Grants whose recipient ``user`` is: the responsible applicant or an accepted
+    co-applicant (a subquery, not a join: no duplicate rows, no DISTINCT)."""
+    return Q(application__owner=user) | Q(
+        application__in=Invitation.objects.filter(accepted_by=user).values("application")
+    )
+
+
 def recipient_todos(*, user, community, roles, now) -> Iterable[Todo]:
     """A granted application's recipients accept the conditions before anything is paid, and
     repay what a claim asks."""
-    mine = Q(application__owner=user) | Q(application__invitations__accepted_by=user)
+    if Role.APPLICANT not in roles:
+        return []
+
+    def grant_url(grant_id: int) -> str:
+        return reverse("utbetaling:grant", kwargs={"community": community.slug, "grant": grant_id})
+
     unaccepted = (
-        Grant.objects.filter(mine, status=Grant.Status.OPEN, accepted_at__isnull=True)
-        .distinct()
-        .select_related("application__round__scheme__community")
+        Grant.objects.filter(recipient_of(user), status=Grant.Status.OPEN, accepted_at__isnull=True)
+        .select_related("application")
         .order_by("pk")
     )
     found = [
@@ -82,18 +96,17 @@ def recipient_todos(*, user, community, roles, now) -> Iterable[Todo]:
             role=Role.APPLICANT,
             action=_("Accept the conditions of the grant"),
             subject=str(grant.application),
-            url=grant.get_absolute_url(),
+            url=grant_url(grant.pk),
             since=grant.opened_at,
         )
         for grant in unaccepted
     ]
     claims = (
-        RepaymentClaim.objects.filter(settled_on__isnull=True)
-        .filter(
-            Q(grant__application__owner=user) | Q(grant__application__invitations__accepted_by=user)
+        RepaymentClaim.objects.filter(
+            settled_on__isnull=True,
+            grant__in=Grant.objects.filter(recipient_of(user)).values("pk"),
         )
-        .distinct()
-        .select_related("grant__application__round__scheme__community")
+        .select_related("grant__application")
         .order_by("pk")
     )
     found.extend(
@@ -101,7 +114,7 @@ def recipient_todos(*, user, community, roles, now) -> Iterable[Todo]:
             role=Role.APPLICANT,
             action=_("Repay %(amount)s") % {"amount": nok_text(claim.amount)},
             subject=str(claim.grant.application),
-            url=claim.grant.get_absolute_url(),
+            url=grant_url(claim.grant_id),
             since=claim.raised_at,
             deadline=claim.due_date,
         )
