@@ -33,7 +33,7 @@ class Todo:
     action: str
     subject: str
     url: str
-    since: dt.datetime
+    since: dt.datetime | None
     deadline: dt.datetime | dt.date | None = None
 
     @property
@@ -53,6 +53,8 @@ def day_start(day: dt.date) -> dt.datetime:
     """The start of ``day`` in Norwegian time: a day as a moment, for ``Todo.since``."""
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
+
+EARLIEST = dt.datetime.min.replace(tzinfo=dt.UTC)
 
 Source = Callable[..., Iterable[Todo]]
 SOURCES: list[Source] = []
@@ -75,7 +77,8 @@ def todos(*, user: User, community: Community, now: dt.datetime | None = None) -
         for source in SOURCES
         for todo in source(user=user, community=community, roles=roles, now=now)
     ]
-    return sorted(found, key=lambda todo: (todo.since, todo.subject))
+    # A row without its moment (data from before it was recorded) sorts first, never fails.
+    return sorted(found, key=lambda todo: (todo.since or EARLIEST, todo.subject))
 
 
 @register_todo
