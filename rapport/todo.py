@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from tilskot.roles import Role
 from tilskot.todo import Todo, day_start
-from utbetaling.todo import recipient_of
+from utbetaling.todo import grant_url, recipient_of
 
 from .models import FinalReport
 from .selectors import unreported_grants
@@ -55,7 +55,7 @@ def secretariat_todos(*, user, community, roles, now) -> Iterable[Todo]:
         return []
     submitted = (
         FinalReport.objects.filter(status=FinalReport.Status.SUBMITTED)
-        .select_related("grant__application__round__scheme__community")
+        .select_related("grant__application")
         .order_by("submitted_at")
     )
     found = [
@@ -69,7 +69,9 @@ def secretariat_todos(*, user, community, roles, now) -> Iterable[Todo]:
         for report in submitted
     ]
     today = timezone.localdate(now)
-    for grant in unreported_grants(now):
+    for grant in (
+        unreported_grants(now).select_related(None).select_related("application__round__scheme")
+    ):
         due = grant.report_due
         if due < today:
             found.append(
@@ -77,7 +79,7 @@ def secretariat_todos(*, user, community, roles, now) -> Iterable[Todo]:
                     role=Role.SECRETARIAT,
                     action=_("Follow up the overdue final report"),
                     subject=str(grant.application),
-                    url=grant.get_absolute_url(),
+                    url=grant_url(community, grant.pk),
                     since=day_start(due),
                     deadline=due,
                 )

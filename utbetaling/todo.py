@@ -18,13 +18,26 @@ from tilskot.todo import Todo
 from .models import Grant, Payment, Reallocation, RepaymentClaim
 
 
+def grant_url(community, grant_id: int) -> str:
+    """The grant's page, from the community at hand (no joins up to it to find its slug)."""
+    return reverse("utbetaling:grant", kwargs={"community": community.slug, "grant": grant_id})
+
+
+def recipient_of(user) -> Q:
+    """Grants whose recipient ``user`` is: the responsible applicant or an accepted
+    co-applicant (a subquery, not a join: no duplicate rows, no DISTINCT)."""
+    return Q(application__owner=user) | Q(
+        application__in=Invitation.objects.filter(accepted_by=user).values("application")
+    )
+
+
 def finance_todos(*, user, community, roles, now) -> Iterable[Todo]:
     """Each invoice or booking to approve (or return), then to mark paid."""
     if Role.FINANCE not in roles:
         return []
     payments = (
         Payment.objects.filter(status__in=[Payment.Status.REGISTERED, Payment.Status.APPROVED])
-        .select_related("grant__application__round__scheme__community")
+        .select_related("grant__application")
         .order_by("pk")
     )
     actions = {
@@ -42,7 +55,7 @@ def finance_todos(*, user, community, roles, now) -> Iterable[Todo]:
             role=Role.FINANCE,
             action=actions[payment.kind, payment.status] % {"number": payment.number},
             subject=f"{payment.grant.application} ({nok_text(payment.amount)})",
-            url=payment.grant.get_absolute_url(),
+            url=grant_url(community, payment.grant_id),
             since=payment.decided_at or payment.registered_at,
         )
         for payment in payments
@@ -54,7 +67,7 @@ def reallocation_todos(*, user, community, roles, now) -> Iterable[Todo]:
         return []
     asked = (
         Reallocation.objects.filter(status=Reallocation.Status.REQUESTED)
-        .select_related("grant__application__round__scheme__community")
+        .select_related("grant__application")
         .order_by("pk")
     )
     return [
@@ -62,19 +75,11 @@ def reallocation_todos(*, user, community, roles, now) -> Iterable[Todo]:
             role=Role.SECRETARIAT,
             action=_("Decide the reallocation"),
             subject=str(reallocation.grant.application),
-            url=reallocation.grant.get_absolute_url(),
+            url=grant_url(community, reallocation.grant_id),
             since=reallocation.requested_at,
         )
         for reallocation in asked
     ]
-
-
-def recipient_of(user) -> Q:
-    """Grants whose recipient ``user`` is: the responsible applicant or an accepted
-    co-applicant (a subquery, not a join: no duplicate rows, no DISTINCT)."""
-    return Q(application__owner=user) | Q(
-        application__in=Invitation.objects.filter(accepted_by=user).values("application")
-    )
 
 
 def recipient_todos(*, user, community, roles, now) -> Iterable[Todo]:
@@ -82,9 +87,6 @@ def recipient_todos(*, user, community, roles, now) -> Iterable[Todo]:
     repay what a claim asks."""
     if Role.APPLICANT not in roles:
         return []
-
-    def grant_url(grant_id: int) -> str:
-        return reverse("utbetaling:grant", kwargs={"community": community.slug, "grant": grant_id})
 
     unaccepted = (
         Grant.objects.filter(recipient_of(user), status=Grant.Status.OPEN, accepted_at__isnull=True)
@@ -96,7 +98,7 @@ def recipient_todos(*, user, community, roles, now) -> Iterable[Todo]:
             role=Role.APPLICANT,
             action=_("Accept the conditions of the grant"),
             subject=str(grant.application),
-            url=grant_url(grant.pk),
+            url=grant_url(community, grant.pk),
             since=grant.opened_at,
         )
         for grant in unaccepted
@@ -114,7 +116,7 @@ def recipient_todos(*, user, community, roles, now) -> Iterable[Todo]:
             role=Role.APPLICANT,
             action=_("Repay %(amount)s") % {"amount": nok_text(claim.amount)},
             subject=str(claim.grant.application),
-            url=grant_url(claim.grant_id),
+            url=grant_url(community, claim.grant_id),
             since=claim.raised_at,
             deadline=claim.due_date,
         )
