@@ -54,6 +54,7 @@ def committee_todos(*, user, community, roles, now) -> Iterable[Todo]:
                 )
             ),
         )
+        .only("title", "round")
         .order_by("pk")
     )
     found = []

@@ -30,6 +30,13 @@ def recipient_todos(*, user, community, roles, now) -> Iterable[Todo]:
         .filter(recipient_of(user))
         .select_related(None)  # what the title and the due date need
         .select_related("application__round__scheme", "final_report")
+        .only(
+            "period_end",
+            "application__title",
+            "application__round__scheme__report_due_months",
+            "final_report__status",
+            "final_report__decided_at",
+        )
     )
     found = []
     for grant in mine:
@@ -56,6 +63,7 @@ def secretariat_todos(*, user, community, roles, now) -> Iterable[Todo]:
     submitted = (
         FinalReport.objects.filter(status=FinalReport.Status.SUBMITTED)
         .select_related("grant__application")
+        .only("submitted_at", "grant__application__title")
         .order_by("submitted_at")
     )
     found = [
@@ -70,7 +78,10 @@ def secretariat_todos(*, user, community, roles, now) -> Iterable[Todo]:
     ]
     today = timezone.localdate(now)
     for grant in (
-        unreported_grants(now).select_related(None).select_related("application__round__scheme")
+        unreported_grants(now)
+        .select_related(None)
+        .select_related("application__round__scheme")
+        .only("period_end", "application__title", "application__round__scheme__report_due_months")
     ):
         due = grant.report_due
         if due < today:

@@ -33,6 +33,7 @@ def applicant_todos(*, user, community, roles, now) -> Iterable[Todo]:
                 | Q(status=Status.MORE_INFO)
             )
             .select_related("round")
+            .only("title", "status", "created_at", "updated_at", "round__closes_at")
             .order_by("pk")
         )
     for application in mine:
@@ -68,6 +69,7 @@ def applicant_todos(*, user, community, roles, now) -> Iterable[Todo]:
             application__status__in=[Status.DRAFT, Status.MORE_INFO],
         )
         .select_related("application")
+        .only("token", "created_at", "application__title")
         .order_by("pk")
     )
     found.extend(
@@ -98,6 +100,7 @@ def screening_todos(*, user, community, roles, now) -> Iterable[Todo]:
                 )
             )
         )
+        .only("title", "submitted_at")  # an application's texts are long: only what is shown
         .order_by("submitted_at")
     )
     return [

@@ -38,6 +38,15 @@ def finance_todos(*, user, community, roles, now) -> Iterable[Todo]:
     payments = (
         Payment.objects.filter(status__in=[Payment.Status.REGISTERED, Payment.Status.APPROVED])
         .select_related("grant__application")
+        .only(
+            "number",
+            "kind",
+            "status",
+            "amount",
+            "registered_at",
+            "decided_at",
+            "grant__application__title",
+        )
         .order_by("pk")
     )
     actions = {
@@ -68,6 +77,7 @@ def reallocation_todos(*, user, community, roles, now) -> Iterable[Todo]:
     asked = (
         Reallocation.objects.filter(status=Reallocation.Status.REQUESTED)
         .select_related("grant__application")
+        .only("requested_at", "grant__application__title")
         .order_by("pk")
     )
     return [
@@ -91,6 +101,7 @@ def recipient_todos(*, user, community, roles, now) -> Iterable[Todo]:
     unaccepted = (
         Grant.objects.filter(recipient_of(user), status=Grant.Status.OPEN, accepted_at__isnull=True)
         .select_related("application")
+        .only("opened_at", "application__title")
         .order_by("pk")
     )
     found = [
@@ -109,6 +120,7 @@ def recipient_todos(*, user, community, roles, now) -> Iterable[Todo]:
             grant__in=Grant.objects.filter(recipient_of(user)).values("pk"),
         )
         .select_related("grant__application")
+        .only("amount", "raised_at", "due_date", "grant__application__title")
         .order_by("pk")
     )
     found.extend(
