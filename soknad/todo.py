@@ -37,31 +37,22 @@ def applicant_todos(*, user, community, roles, now) -> Iterable[Todo]:
             .order_by("pk")
         )
     for application in mine:
-        step_url = reverse(
-            "soknad:application",
-            kwargs={"community": community.slug, "application": application.pk},
+        draft = application.status == Status.DRAFT
+        found.append(
+            Todo(
+                role=Role.APPLICANT,
+                action=_("Finish and submit the application")
+                if draft
+                else _("Give the information the secretariat asks for, and submit again"),
+                subject=str(application),
+                url=reverse(
+                    "soknad:application",
+                    kwargs={"community": community.slug, "application": application.pk},
+                ),
+                since=application.created_at if draft else application.updated_at,
+                deadline=application.round.closes_at if draft else None,
+            )
         )
-        if application.status == Status.DRAFT:
-            found.append(
-                Todo(
-                    role=Role.APPLICANT,
-                    action=_("Finish and submit the application"),
-                    subject=str(application),
-                    url=step_url,
-                    since=application.created_at,
-                    deadline=application.round.closes_at,
-                )
-            )
-        else:
-            found.append(
-                Todo(
-                    role=Role.APPLICANT,
-                    action=_("Give the information the secretariat asks for, and submit again"),
-                    subject=str(application),
-                    url=step_url,
-                    since=application.updated_at,
-                )
-            )
     invitations = (
         Invitation.objects.filter(
             email=user.email.lower(),
