@@ -167,6 +167,9 @@ def test_one_application_from_draft_to_closed_grant(life):
         for member in (life.kari, life.mons):
             committee.member_appoint(round_=life.round, user=member, by=life.sigrid)
     life.mails(("kari", K.APPOINTED), ("mons", K.APPOINTED))
+    with scopes_disabled():  # written in nynorsk, whoever's request wrote it
+        appointed = Notification.objects.get(kind=K.APPOINTED, email=life.kari.email)
+    assert appointed.subject == f"Du er med i komiteen for {life.round.name}"
     life.todo()
 
     scoring_deadline = timezone.now() + dt.timedelta(days=7)
