@@ -47,21 +47,22 @@ def report_due(*, community: Community, now: dt.datetime) -> int:
 def report_overdue(*, community: Community, now: dt.datetime) -> int:
     """Once a final report is overdue (its due day has passed, Norwegian time), the recipients
     are told, and the secretariat, which follows it up: once each."""
-    recorded = 0
     today = timezone.localdate(now)
-    secretariat = None
-    told = {  # grants already told about: rendering the messages again to skip them costs
+    overdue = [grant for grant in unreported_grants(now) if grant.report_due < today]
+    if not overdue:
+        return 0
+    told = {  # grants already told about: rendering their messages again only to skip them costs
         int(key.split(":")[1])
         for key in Notification.objects.filter(kind=Notification.Kind.REPORT_OVERDUE).values_list(
             "key", flat=True
         )
     }
-    for grant in unreported_grants(now):
-        due = grant.report_due
-        if due >= today or grant.pk in told:
+    recorded = 0
+    secretariat = role_holders(community, Role.SECRETARIAT)
+    for grant in overdue:
+        if grant.pk in told:
             continue
-        if secretariat is None:
-            secretariat = role_holders(community, Role.SECRETARIAT)
+        due = grant.report_due
         for key, recipients, for_secretariat in (
             (f"report-overdue:{grant.pk}", applicant_users(grant.application), False),
             (f"report-overdue:{grant.pk}:secretariat", secretariat, True),
