@@ -6,7 +6,8 @@
 FROM node:20-bookworm-slim AS assets
 WORKDIR /build
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund --loglevel=error
+# --omit=dev: the devDependencies (the OpenID Connect provider tests run) stay out of the image.
+RUN npm ci --omit=dev --no-audit --no-fund --loglevel=error
 
 # --- Stage 2: the application --------------------------------------------------------------------
 FROM python:3.11-slim-bookworm

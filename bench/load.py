@@ -76,7 +76,7 @@ class TilskotUser(FastHttpUser):
         self.slug = self.account["community"]
         self.client.get("/konto/logg-inn/", name="login form")
         fields = {
-            "username": self.account["email"],
+            "login": self.account["email"],
             "password": MANIFEST["password"],
             "csrfmiddlewaretoken": self.csrf(),
         }

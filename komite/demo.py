@@ -8,9 +8,10 @@ import datetime as dt
 
 from django.utils import timezone
 
+from soknad.demo import demo_organisations
 from soknad.models import Application, BudgetLine
 from tilskot.demo import demo_email
-from tilskot.models import Organisation, Round, Scheme, User
+from tilskot.models import Round, Scheme, User
 from tilskot.reference import OSLO
 from tilskot.roles import Role
 
@@ -74,7 +75,7 @@ def _application(
 ) -> Application:
     """A demo application submitted the day(s) before the round closed, asking ``requested``
     on one budget line for ``year``."""
-    organisations = list(Organisation.objects.order_by("kind", "name")[:3])
+    organisations = demo_organisations()  # the demo applicant signs for them
     application = Application.objects.create(
         round=round_,
         owner=applicant,

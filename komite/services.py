@@ -66,7 +66,7 @@ def member_appoint(
         raise ValidationError(
             _("%(person)s is already on the committee for this round.") % {"person": user}
         ) from None
-    role_grant(user=user, community=round_.scheme.community, role=Role.COMMITTEE)
+    role_grant(user=user, community=round_.scheme.community, role=Role.COMMITTEE, by=by)
     user.__dict__.pop(rules.MEMBERSHIPS, None)
     notify(
         community=round_.scheme.community,
@@ -100,7 +100,7 @@ def member_remove(*, member: Membership, by: User) -> None:
     member.delete()
     user.__dict__.pop(rules.MEMBERSHIPS, None)
     if not Membership.objects.filter(user=user).exists():
-        role_revoke(user=user, community=round_.scheme.community, role=Role.COMMITTEE)
+        role_revoke(user=user, community=round_.scheme.community, role=Role.COMMITTEE, by=by)
 
 
 @transaction.atomic

@@ -32,7 +32,28 @@ VIA_APPLICATION = "application__round__scheme__community"
 
 
 class Affiliation(models.Model):
-    """A person works for a member organisation (their profile ties them to it)."""
+    """A person works for a member organisation (their profile ties them to it).
+
+    The tie is *unverified* until it is confirmed by an admin of that organisation, by the
+    community's secretariat, or by the identity provider (Ansattporten naming the organisation).
+    Once confirmed, the person is a *writer* (drafts for the organisation) or a *signer* (binds
+    it: submits where it is the responsible applicant, accepts a grant, registers invoices), and
+    may be one of its *organisation admins*, who confirm colleagues. Every change is in the
+    history (``soknad.representation`` holds the rules and the services).
+    """
+
+    class Status(models.TextChoices):
+        UNVERIFIED = "unverified", _("Not confirmed")
+        CONFIRMED = "confirmed", _("Confirmed")
+
+    class Capacity(models.TextChoices):
+        WRITER = "writer", _("Writer")
+        SIGNER = "signer", _("Signer")
+
+    class Via(models.TextChoices):
+        ORGANISATION_ADMIN = "organisation_admin", _("an organisation admin")
+        SECRETARIAT = "secretariat", _("the secretariat")
+        IDENTITY_PROVIDER = "identity_provider", _("the identity provider")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="affiliations"
@@ -41,18 +62,60 @@ class Affiliation(models.Model):
         Organisation, on_delete=models.CASCADE, related_name="affiliations"
     )
     job_title = models.CharField(_("job title"), max_length=200, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=Status.choices,
+        default=Status.UNVERIFIED,
+        db_index=True,
+    )
+    capacity = models.CharField(
+        _("acts as"), max_length=6, choices=Capacity.choices, default=Capacity.WRITER
+    )
+    is_admin = models.BooleanField(
+        _("organisation admin"),
+        default=False,
+        help_text=_("Confirms colleagues who work for the same organisation."),
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("confirmed by"),
+    )
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    confirmed_via = models.CharField(
+        _("confirmed by way of"), max_length=20, choices=Via.choices, blank=True
+    )
+    created_at = models.DateTimeField(_("added"), auto_now_add=True)
 
     objects = ScopedManager(community="organisation__community")
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("affiliation")
         verbose_name_plural = _("affiliations")
         constraints = [
             models.UniqueConstraint(fields=["user", "organisation"], name="one_affiliation"),
+            # Only a confirmed person confirms others.
+            models.CheckConstraint(
+                condition=models.Q(is_admin=False) | models.Q(status="confirmed"),
+                name="organisation_admin_is_confirmed",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.user} – {self.organisation}"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.status == self.Status.CONFIRMED
+
+    @property
+    def is_signer(self) -> bool:
+        return self.is_confirmed and self.capacity == self.Capacity.SIGNER
 
 
 class Application(models.Model):

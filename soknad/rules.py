@@ -146,6 +146,151 @@ def can_withdraw(user, application: Application) -> bool:
     )
 
 
+# --- representation: who may act for an organisation ---------------------------------------------
+#
+# A person's affiliation is unverified until an admin of the organisation, the secretariat or the
+# identity provider confirms it; confirmed, they are its writer or its signer. Submitting an
+# application for the responsible organisation, accepting a grant and registering an invoice bind
+# the organisation: where the scheme requires a signer (``Scheme.requires_signer``, the default)
+# only a confirmed signer does them; where it does not, any confirmed person (writer or signer)
+# does. An unverified person never binds an organisation, and writes drafts all the same.
+
+
+def may_sign_for(user, organisation: Organisation, scheme=None) -> bool:
+    """Whether ``user`` may bind ``organisation``: a confirmed signer, or, under a ``scheme``
+    that requires no signer, anyone confirmed as working for it."""
+    if not user.is_authenticated or organisation is None:
+        return False
+    confirmed = Affiliation.objects.filter(
+        user=user, organisation=organisation, status=Affiliation.Status.CONFIRMED
+    )
+    if scheme is None or scheme.requires_signer:
+        confirmed = confirmed.filter(capacity=Affiliation.Capacity.SIGNER)
+    return confirmed.exists()
+
+
+def signers_of(organisation: Organisation) -> list:
+    """The people confirmed as signers for ``organisation``, by name."""
+    return [
+        a.user
+        for a in Affiliation.objects.filter(
+            organisation=organisation,
+            status=Affiliation.Status.CONFIRMED,
+            capacity=Affiliation.Capacity.SIGNER,
+            user__is_active=True,
+        )
+        .select_related("user")
+        .order_by("user__first_name", "user__last_name", "user__email")
+    ]
+
+
+def admins_of(organisation: Organisation) -> list:
+    """The organisation's admins (who confirm the people who work for it), by name."""
+    return [
+        a.user
+        for a in Affiliation.objects.filter(
+            organisation=organisation,
+            status=Affiliation.Status.CONFIRMED,
+            is_admin=True,
+            user__is_active=True,
+        )
+        .select_related("user")
+        .order_by("user__first_name", "user__last_name", "user__email")
+    ]
+
+
+def is_organisation_admin(user, organisation: Organisation) -> bool:
+    return (
+        user.is_authenticated
+        and Affiliation.objects.filter(
+            user=user,
+            organisation=organisation,
+            status=Affiliation.Status.CONFIRMED,
+            is_admin=True,
+        ).exists()
+    )
+
+
+def can_manage_people(user, organisation: Organisation) -> bool:
+    """Confirms the organisation's people, sets what they act as and who is its admin: an admin
+    of that very organisation, or the community's secretariat."""
+    return has_role(user, organisation.community, Role.SECRETARIAT) or is_organisation_admin(
+        user, organisation
+    )
+
+
+def person_name(user) -> str:
+    return user.get_full_name() or user.email
+
+
+def names(users) -> str:
+    return ", ".join(person_name(u) for u in users)
+
+
+@dataclass(frozen=True)
+class Signing:
+    """Why ``user`` cannot bind the organisation (``reason``; "" when they can) and the
+    people who can (``signers``, the user left out)."""
+
+    organisation: Organisation
+    reason: str
+    signers: list
+
+    @property
+    def ok(self) -> bool:
+        return not self.reason
+
+
+def signing_for(user, organisation: Organisation, scheme) -> Signing:
+    """What stands between ``user`` and binding ``organisation`` under ``scheme``, said as the
+    person needs it: confirm the affiliation (and who can), or ask a signer (and whom)."""
+    affiliation = (
+        Affiliation.objects.filter(user=user, organisation=organisation).first()
+        if user.is_authenticated
+        else None
+    )
+    signers = [u for u in signers_of(organisation) if u.pk != user.pk]
+    ask = (
+        _("Ask one of: %(names)s.") % {"names": names(signers)}
+        if signers
+        else _("%(organisation)s has no confirmed signer in Tilskot yet.")
+        % {"organisation": organisation}
+    )
+    if affiliation is None:
+        reason = _(
+            "You do not work for %(organisation)s according to your profile, so you cannot "
+            "act for it. %(ask)s"
+        ) % {"organisation": organisation, "ask": ask}
+    elif not affiliation.is_confirmed:
+        admins = [u for u in admins_of(organisation) if u.pk != user.pk]
+        if admins:
+            reason = _(
+                "Your affiliation to %(organisation)s is not confirmed yet: an organisation "
+                "admin (%(admins)s) or the secretariat can confirm it."
+            ) % {"organisation": organisation, "admins": names(admins)}
+        else:
+            reason = _(
+                "Your affiliation to %(organisation)s is not confirmed yet: the secretariat "
+                "can confirm it."
+            ) % {"organisation": organisation}
+    elif scheme.requires_signer and not affiliation.is_signer:
+        reason = _("You are not confirmed as a signer for %(organisation)s. %(ask)s") % {
+            "organisation": organisation,
+            "ask": ask,
+        }
+    else:
+        reason = ""
+    return Signing(organisation=organisation, reason=str(reason), signers=signers)
+
+
+def application_signing(user, application: Application) -> Signing | None:
+    """Whether ``user`` may submit ``application`` for its responsible organisation (None
+    while none is chosen: ``application_missing`` says so)."""
+    if application.responsible_organisation is None:
+        return None
+    return signing_for(user, application.responsible_organisation, application.round.scheme)
+
+
 # --- the deadline ------------------------------------------------------------------------------
 
 
@@ -204,7 +349,8 @@ AFFILIATED_CACHE = "_tilskot_affiliated"
 
 
 def _affiliated_organisations(user) -> list[Organisation]:
-    """The organisations the person's profile ties them to, once per request."""
+    """The organisations the person's profile ties them to, once per request: confirmed or
+    not (a claim to work for a party is enough to stand aside)."""
     if AFFILIATED_CACHE not in user.__dict__:
         user.__dict__[AFFILIATED_CACHE] = [
             a.organisation

@@ -347,7 +347,8 @@ def snapshot(application: Application) -> dict:
 def application_submit(
     *, application: Application, user: User, now: dt.datetime | None = None
 ) -> Submission:
-    """Submit (or, after a request for more information, resubmit) while the round is open.
+    """Submit (or, after a request for more information, resubmit) while the round is open,
+    as a person who may sign for the responsible organisation (``rules.application_signing``).
 
     The row is locked first, so two tabs or a double click make one submission: the second
     finds the application already submitted and gets that same submission back.
@@ -365,9 +366,13 @@ def application_submit(
                 "submitted. It is kept as a draft."
             )
         )
-    missing = rules.application_missing(application)
-    if missing:
-        raise SubmissionRefusedError([m.message for m in missing])
+    refusals = [m.message for m in rules.application_missing(application)]
+    # Submitting binds the responsible organisation: only whoever may sign for it submits.
+    signing = rules.application_signing(user, application)
+    if signing is not None and not signing.ok:
+        refusals.append(signing.reason)
+    if refusals:
+        raise SubmissionRefusedError(refusals)
     application.submitted_at = now
     resubmission = application.status == Status.MORE_INFO
     _set_status(

@@ -7,11 +7,13 @@ from collections.abc import Iterable
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from tilskot.roles import Role
 from tilskot.todo import Todo
 
 from .models import Application, Invitation, StatusChange
+from .representation import waiting_for
 
 Status = Application.Status
 
@@ -110,3 +112,45 @@ def screening_todos(*, user, community, roles, now) -> Iterable[Todo]:
         )
         for application in submitted
     ]
+
+
+def representation_todos(*, user, community, roles, now) -> Iterable[Todo]:
+    """People who say they work for an organisation wait to be confirmed: by an admin of that
+    organisation (one item per organisation, to its page of people), and by the secretariat,
+    who may confirm anyone's (one item for the community, to the list of organisations)."""
+    found = []
+    secretariat = Role.SECRETARIAT in roles
+    if secretariat:
+        waiting = waiting_for(user=user, secretariat=True)
+        if waiting:
+            count = sum(w.count for w in waiting)
+            found.append(
+                Todo(
+                    role=Role.SECRETARIAT,
+                    action=_("Confirm who works for the member organisations"),
+                    subject=ngettext(
+                        "%(count)s person awaits confirmation",
+                        "%(count)s people await confirmation",
+                        count,
+                    )
+                    % {"count": count},
+                    url=reverse("organisation_list", kwargs={"community": community.slug}),
+                    since=min(w.since for w in waiting),
+                )
+            )
+    # An organisation admin has added an affiliation, which made them an applicant.
+    if Role.APPLICANT in roles and not secretariat:
+        found.extend(
+            Todo(
+                role=Role.APPLICANT,
+                action=_("Confirm who works for your organisation"),
+                subject=w.organisation_name,
+                url=reverse(
+                    "organisation_people",
+                    kwargs={"community": community.slug, "organisation": w.organisation_id},
+                ),
+                since=w.since,
+            )
+            for w in waiting_for(user=user, secretariat=False)
+        )
+    return found

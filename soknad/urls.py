@@ -18,6 +18,11 @@ urlpatterns: list = [
         name="receipt",
     ),
     path("soknad/<int:application>/inviter/", applicant.invite, name="invite"),
+    path(
+        "soknad/<int:application>/signatur/",
+        applicant.signature_request,
+        name="signature_request",
+    ),
     path("soknad/<int:application>/trekk/", applicant.withdraw, name="withdraw"),
     path("invitasjon/<uuid:token>/", applicant.accept_invitation, name="invitation"),
     # Files (views/documents.py): a submission's PDF and the uploaded documents

@@ -6,6 +6,7 @@ import sys
 from dataclasses import dataclass
 
 import pytest
+from django.core.cache import cache
 from django.utils import translation
 from django_scopes import scopes_disabled
 
@@ -22,6 +23,12 @@ from .factories import (
     RoundFactory,
     SchemeFactory,
     UserFactory,
+)
+from .oidc.fixtures import (  # noqa: F401 (fixtures)
+    identity_providers,
+    identity_providers_live,
+    oidc_provider,
+    oidc_provider_live,
 )
 
 
@@ -48,6 +55,8 @@ def _fast_and_quiet(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path  # uploads never land in the project
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.STAFF_STRONG_LOGIN_REQUIRED = False  # tests/test_identity.py turns it on
+    cache.clear()  # log-in attempts counted by one test never limit another
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

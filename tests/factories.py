@@ -5,6 +5,7 @@ import datetime as dt
 import random
 
 import factory
+from allauth.account.models import EmailAddress
 from django.utils import timezone
 
 from tilskot import models
@@ -27,11 +28,21 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = models.User
         django_get_or_create = ["email"]
+        skip_postgeneration_save = True
 
     email = factory.Sequence(lambda n: f"person{n}@tilskot.test")
     first_name = factory.Faker("first_name", locale="no_NO")
     last_name = factory.Faker("last_name", locale="no_NO")
     password = factory.django.Password("passord-for-test")
+
+    @factory.post_generation
+    def verified_email(self, create, extracted, **kwargs):
+        """The address is confirmed (allauth's EmailAddress), as after registering; pass
+        ``verified_email=False`` for one that awaits confirmation."""
+        if create and extracted is not False:
+            EmailAddress.objects.get_or_create(
+                user=self, email=self.email, defaults={"verified": True, "primary": True}
+            )
 
 
 class CommunityFactory(factory.django.DjangoModelFactory):
@@ -125,11 +136,48 @@ class SchemeFundingFactory(factory.django.DjangoModelFactory):
 # Models of the soknad app are named by label, so this block needs no imports of its own.
 
 
+class AffiliationFactory(factory.django.DjangoModelFactory):
+    """A person confirmed (by the secretariat) as signer for an organisation; ``writer=True``
+    confirms them as writer, ``unverified=True`` leaves the claim unconfirmed, ``admin=True``
+    makes them organisation admin. Build inside a scope (or scopes_disabled)."""
+
+    class Meta:
+        model = "soknad.Affiliation"
+
+    class Params:
+        writer = factory.Trait(capacity="writer")
+        unverified = factory.Trait(
+            status="unverified", capacity="writer", confirmed_via="", confirmed_at=None
+        )
+        admin = factory.Trait(is_admin=True)
+
+    user = factory.SubFactory(UserFactory)
+    organisation = factory.SubFactory(OrganisationFactory)
+    status = "confirmed"
+    capacity = "signer"
+    confirmed_via = "secretariat"
+    confirmed_at = factory.LazyFunction(timezone.now)
+
+
+def signer_of(user, organisation, **traits):
+    """Make ``user`` a confirmed signer for ``organisation`` (or what ``traits`` say), unless
+    they already work for it."""
+    from django_scopes import scopes_disabled
+
+    from soknad.models import Affiliation
+
+    with scopes_disabled():
+        existing = Affiliation.objects.filter(user=user, organisation=organisation).first()
+        return existing or AffiliationFactory(user=user, organisation=organisation, **traits)
+
+
 class ApplicationFactory(factory.django.DjangoModelFactory):
-    """A draft in a round, with a responsible organisation of the round's community."""
+    """A draft in a round, with a responsible organisation of the round's community, for which
+    the owner is a confirmed signer (``signer=False``: the owner does not work for it)."""
 
     class Meta:
         model = "soknad.Application"
+        skip_postgeneration_save = True
 
     round = factory.SubFactory(RoundFactory)
     owner = factory.SubFactory(UserFactory)
@@ -139,6 +187,11 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Tiltak {n}")
     summary = "Ei kort oppsummering."
     description = "Kva tiltaket går ut på."
+
+    @factory.post_generation
+    def signer(self, create, extracted, **kwargs):
+        if create and extracted is not False and self.responsible_organisation_id:
+            signer_of(self.owner, self.responsible_organisation)
 
 
 class DocumentFactory(factory.django.DjangoModelFactory):

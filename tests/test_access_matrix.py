@@ -21,8 +21,9 @@ from komite.models import (
     RoundReview,
 )
 from rapport.models import FinalReport
-from soknad.models import Application, Invitation
+from soknad.models import Affiliation, Application, Invitation
 from soknad.services import invitation_accept
+from tilskot.models import RoleInvitation
 from tilskot.money import nok_text
 from tilskot.roles import Role
 from tilskot.services import role_grant
@@ -30,6 +31,7 @@ from tilskot.services import role_grant
 from .factories import (
     ApplicationFactory,
     DocumentFactory,
+    OrganisationFactory,
     SubmissionFactory,
     UserFactory,
     make_grant,
@@ -117,6 +119,26 @@ def bergen(world):
         )
         letter.file.save("vedtaksbrev.pdf", ContentFile(pdf_bytes("vedtak")), save=False)
         letter.save()
+        role_invitation = RoleInvitation.objects.create(
+            community=world.bergen,
+            role=Role.FINANCE,
+            email="ny.okonomi@tilskot.test",
+            invited_by=world.sigrid,
+        )
+    with scopes_disabled():
+        foreign_invitation = RoleInvitation.objects.create(
+            community=world.ostfold,
+            role=Role.FINANCE,
+            email="ny.okonomi@tilskot.test",
+            invited_by=world.ola,
+        )
+    with scopes_disabled():
+        # The owner confirms the people of the grant's organisation (for which they sign).
+        organisation = granted.responsible_organisation
+        Affiliation.objects.filter(user=people["owner"], organisation=organisation).update(
+            is_admin=True
+        )
+        foreign_organisation = OrganisationFactory(community=world.ostfold)
     urls = {
         "draft case": f"/bergen/soknad/{draft.pk}/",
         "draft step": f"/bergen/soknad/{draft.pk}/steg/basics/",
@@ -144,6 +166,14 @@ def bergen(world):
         "status report": "/bergen/sekretariat/statusrapport/",
         "status report as Excel": "/bergen/sekretariat/statusrapport/2026.xlsx",
         "to-do page": "/bergen/oppgaver/",
+        "organisation's people": f"/bergen/organisasjon/{organisation.pk}/",
+        "another community's organisation": f"/bergen/organisasjon/{foreign_organisation.pk}/",
+        "member organisations": "/bergen/sekretariat/organisasjonar/",
+        "people and roles": "/bergen/personer/",
+        "invitation to a role": f"/bergen/personer/invitasjon/{role_invitation.token}/",
+        "another community's invitation to a role": (
+            f"/bergen/personer/invitasjon/{foreign_invitation.token}/"
+        ),
         # Not pages of the matrix: where each person's to-do items lead.
         "draft's step": f"/bergen/soknad/{draft.pk}/",
         "scoring": f"/bergen/komite/soknad/{complete.pk}/",
@@ -181,6 +211,18 @@ MATRIX = {
     # Each person's own work (what it lists is theirs alone: test below): everyone logged in
     # opens it, the secretariat of another community too, and finds nothing of Bergen's there.
     "to-do page": (set(PEOPLE) - {"anonymous"}, 404),
+    # Who works for an organisation: its admins (the owner) and the community's secretariat;
+    # another community's organisation is not there at all.
+    "organisation's people": ({"owner", "secretariat"}, 403),
+    "another community's organisation": (set(), 404),
+    "member organisations": ({"secretariat"}, 403),
+    # The community's people: its secretariat alone (another community's too is refused).
+    "people and roles": ({"secretariat"}, 403),
+    # An invitation's link (the token is the secret) opens for whoever is logged in with it;
+    # it shows what it offers and to which address it went, and is accepted only by a POST.
+    "invitation to a role": (set(PEOPLE) - {"anonymous"}, 404),
+    # Another community's token under Bergen's address: known to nobody here.
+    "another community's invitation to a role": (set(), 404),
 }
 DOWNLOAD_TYPES = {
     "draft document": PDF,

@@ -18,7 +18,7 @@ from soknad.models import Application, BudgetLine, Document, Submission
 from soknad.rules import application_missing
 from tilskot.models import ApplicationQuestion, Organisation, PriorityArea
 
-from .factories import OrganisationFactory, UserFactory
+from .factories import OrganisationFactory, UserFactory, signer_of
 from .pdfs import HOSTILE, pdf_bytes, pdf_with_a_comment
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -51,6 +51,7 @@ def complete_application(world, *, community=None, owner=None, round_=None) -> A
             world.ostfold_round if community == world.ostfold else world.bergen_round
         )
         municipality = OrganisationFactory(community=community, name="Halden")
+        signer_of(owner, municipality)  # submitting binds the responsible organisation
         trust = Organisation.objects.get(kind="hospital_trust")
         app = Application.objects.create(
             round=round_,
@@ -218,7 +219,7 @@ class TestDraftsNeverLoseWork:
             app = Application.objects.create(round=world.ostfold_round, owner=world.kari)
         response = client.post(step_url(app, "basics"), {"title": "Skrive i to timar"})
         assert response.status_code == 302
-        assert response.url.startswith(reverse("login"))
+        assert response.url.startswith(reverse("account_login"))
         client.force_login(world.kari)  # keeps the session's data, as a real log-in does
         page = client.get(step_url(app, "basics"))
         assert page.context["form"]["title"].value() == "Skrive i to timar"

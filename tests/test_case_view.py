@@ -134,7 +134,7 @@ class TestWhoMayOpenTheCase:
     def test_logged_out_goes_to_the_log_in_page(self, client, world, application):
         response = client.get(case_url(application))
         assert response.status_code == 302
-        assert response.url == f"{reverse('login')}?next={case_url(application)}"
+        assert response.url == f"{reverse('account_login')}?next={case_url(application)}"
 
     def test_an_unknown_application_is_404(self, client, world):
         client.force_login(world.sigrid)

@@ -264,8 +264,10 @@ PAGES_WITH_FORMS = {
     "report",
     "profile",
     "notifications",
+    "people",  # invite, withdraw, revoke (the first post asks to confirm)
+    "role_invitation",  # accept
 }
-ACCOUNT_PAGES = ["register", "new_link", "password_reset", "login"]
+ACCOUNT_PAGES = ["account_signup", "account_reset_password", "account_login"]
 
 
 @dataclass
@@ -315,7 +317,7 @@ def try_forms(client, page_url: str, tally: Tally) -> int:
         if urlsplit(action).netloc:  # another site: not ours to post to
             continue
         path = urlsplit(action).path
-        if path == reverse("logout"):
+        if path == reverse("account_logout"):
             continue  # it would end the walker's session for the forms after it
         own += path != reverse("set_language")
         key = (PARAM.sub("", path), tuple(sorted({f.name for f in form.fields})), form.method)

@@ -93,7 +93,7 @@ def test_the_notifications_page_lists_and_saves_choices(
 def test_anonymous_is_sent_to_log_in(world, client):
     response = client.get(reverse("notifications", kwargs={"community": "ostfold"}))
     assert response.status_code == 302
-    assert response.url.startswith(reverse("login"))
+    assert response.url.startswith(reverse("account_login"))
 
 
 def test_the_secretariat_sees_failed_sends(

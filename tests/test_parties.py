@@ -15,8 +15,8 @@ from django_scopes import scope
 from komite import decisions, selectors, services
 from komite.models import Assessment, ConflictDeclaration, Membership, RoundReview
 from soknad import services as application_services
-from soknad.accounts import affiliation_add
 from soknad.models import Application, BudgetLine, Invitation
+from soknad.profile import affiliation_add
 from tilskot.roles import Role
 from tilskot.services import role_grant
 

@@ -156,7 +156,7 @@ class TestTable:
         response = client.get(table_url(bergen.round))
         assert (response.status_code, response.url) == (
             302,
-            f"{reverse('login')}?next={table_url(bergen.round)}",
+            f"{reverse('account_login')}?next={table_url(bergen.round)}",
         )
 
     @pytest.mark.parametrize(

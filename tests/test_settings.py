@@ -62,6 +62,36 @@ def test_production_refuses_the_development_secret_key():
     assert "Set SECRET_KEY" in result.stderr
 
 
+def test_an_unknown_security_level_is_refused_at_start():
+    result = run_manage("check", OIDC_ACR="substantial")
+    assert result.returncode != 0
+    assert "OIDC_ACR" in result.stderr
+
+
+def test_identity_providers_come_from_the_environment():
+    code = (
+        "from django.conf import settings as s; "
+        "apps = s.SOCIALACCOUNT_PROVIDERS['openid_connect']['APPS']; "
+        "print([(a['provider_id'], a['client_id'], a['settings']['server_url']) for a in apps], "
+        "s.STAFF_STRONG_LOGIN_REQUIRED, "
+        "s.CONTENT_SECURITY_POLICY['DIRECTIVES']['form-action'][1:])"
+    )
+    none = run_manage("shell", "--no-imports", "-c", code)
+    assert none.stdout.strip() == "[] False []", none.stderr
+    one = run_manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        code,
+        IDPORTEN_CLIENT_ID="abc",
+        IDPORTEN_CLIENT_SECRET="hemmeleg",
+        IDPORTEN_ISSUER="https://test.idporten.no",
+    )
+    assert one.stdout.strip() == (
+        "[('idporten', 'abc', 'https://test.idporten.no')] False ['https://test.idporten.no']"
+    ), one.stderr
+
+
 def test_embedded_default():
     result = run_manage(
         "shell",

@@ -29,12 +29,14 @@ from komite.models import (
 )
 from rapport.models import FinalReport
 from soknad.models import Application, Invitation
-from tilskot.models import Community, Round
+from tilskot.models import Community, RoleInvitation, Round
+from tilskot.roles import Role
 from utbetaling.models import Payment, Reallocation, RepaymentClaim
 
 from .factories import (
     ApplicationFactory,
     DocumentFactory,
+    OrganisationFactory,
     RoundFactory,
     SchemeFactory,
     SubmissionFactory,
@@ -60,6 +62,7 @@ OBJECT_FACTORIES: dict[str, Callable[[Community], int]] = {
             owner=UserFactory(email=WALKER),
         ).pk
     ),
+    "organisation": lambda community: OrganisationFactory(community=community).pk,
     "grant": lambda community: (
         make_grant(
             ApplicationFactory(
@@ -99,6 +102,14 @@ DEPENDENT_FACTORIES: dict[str, Callable[[Community, dict[str, int]], int]] = {
     "token": lambda community, made: (
         Invitation.objects.create(
             application=application_for(community, made),
+            email=WALKER,
+            invited_by=UserFactory(email=WALKER),
+        ).token
+    ),
+    "role_token": lambda community, made: (
+        RoleInvitation.objects.create(
+            community=community,
+            role=Role.COMMITTEE,
             email=WALKER,
             invited_by=UserFactory(email=WALKER),
         ).token
@@ -221,20 +232,57 @@ NON_TENANT_URLS = {
     "start",
     "todo_start",  # the first page after log-in: each community's to-do list, in its scope
     "accessibility",
-    "login",
-    "logout",
     "health",
-    # Accounts (soknad/urls_accounts.py)
-    "register",
-    "register_done",
-    "confirm_email",
-    "confirm_done",
-    "new_link",
-    "new_link_done",
-    "password_reset",
-    "password_reset_done",
-    "password_reset_confirm",
-    "password_reset_complete",
+    # Accounts (tilskot/urls_accounts.py): django-allauth's pages and our strong log-in page
+    "strong_login",
+    *(
+        f"account_{name}"
+        for name in (
+            "login",
+            "logout",
+            "signup",
+            "inactive",
+            "email",
+            "email_verification_sent",
+            "confirm_email",
+            "change_password",
+            "set_password",
+            "reset_password",
+            "reset_password_done",
+            "reset_password_from_key",
+            "reset_password_from_key_done",
+            "reauthenticate",
+            "request_reauthentication_code",
+            "confirm_reauthentication_code",
+            "confirm_login_code",
+        )
+    ),
+    *(
+        f"mfa_{name}"
+        for name in (
+            "index",
+            "authenticate",
+            "reauthenticate",
+            "activate_totp",
+            "deactivate_totp",
+            "view_recovery_codes",
+            "generate_recovery_codes",
+            "download_recovery_codes",
+            "add_webauthn",
+            "list_webauthn",
+            "edit_webauthn",
+            "remove_webauthn",
+            "reauthenticate_webauthn",
+        )
+    ),
+    "socialaccount_connections",
+    "socialaccount_login_cancelled",
+    "socialaccount_login_error",
+    "socialaccount_signup",
+    "openid_connect_login",  # /konto/oidc/<idporten|ansattporten>/login/
+    "openid_connect_callback",
+    "usersessions_list",
+    None,  # allauth's redirects from its old /social/ addresses
 }
 
 PARAM = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")

@@ -270,7 +270,7 @@ def test_anonymous_is_sent_to_log_in(world, client):
     for url in (BERGEN, reverse("todo_start")):
         response = client.get(url)
         assert response.status_code == 302
-        assert response.url.startswith(reverse("login"))
+        assert response.url.startswith(reverse("account_login"))
         assert f"next={url}" in response.url
 
 
@@ -345,8 +345,8 @@ class TestTheStart:
     def test_logging_in_lands_on_the_to_do_page(self, world, client):
         assert settings.LOGIN_REDIRECT_URL == "todo_start"
         response = client.post(
-            reverse("login"),
-            {"username": world.sigrid.email, "password": "passord-for-test"},
+            reverse("account_login"),
+            {"login": world.sigrid.email, "password": "passord-for-test"},
             follow=True,
         )
         assert response.redirect_chain == [(reverse("todo_start"), 302), (BERGEN, 302)]

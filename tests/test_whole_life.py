@@ -35,7 +35,7 @@ from tilskot.services import role_grant
 from utbetaling import services as payments
 from utbetaling.models import Grant
 
-from .factories import UserFactory
+from .factories import UserFactory, signer_of
 from .pdfs import pdf_bytes
 from .test_applications import complete_application
 
@@ -118,6 +118,7 @@ def life(world, client, django_capture_on_commit_callbacks):
 def test_one_application_from_draft_to_closed_grant(life):
     title = "Felles legevakt"
     app = complete_application(life.world, community=life.community, owner=life.anne)
+    signer_of(life.bjorn, app.responsible_organisation)  # he resubmits it: he signs for it too
     deadline = life.round.closes_at
 
     # --- the applicants write -----------------------------------------------------------

@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from allauth.account.models import EmailAddress
 from django.db import transaction
 from django.utils import timezone
 from django_scopes import scope
@@ -57,6 +58,7 @@ def _user(email: str, first_name: str, last_name: str, **extra) -> User:
         user = User.objects.create_user(
             email, DEMO_PASSWORD, first_name=first_name, last_name=last_name, **extra
         )
+        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
     return user
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.db import connections, router
+from django.utils.translation import gettext_lazy as _
 
 
 class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
@@ -44,3 +45,46 @@ def error_list(form: forms.Form) -> list[tuple[str, str]]:
             anchor = f"{anchor}_0"  # the first checkbox
         errors.extend((anchor, str(e)) for e in field.errors)
     return errors
+
+
+class NameSignupForm(forms.Form):
+    """The name a person is shown by, asked at registration; allauth's sign-up form adds the
+    e-mail address and the password twice (setting ``ACCOUNT_SIGNUP_FORM_CLASS``)."""
+
+    first_name = forms.CharField(
+        label=_("First name"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+    )
+    last_name = forms.CharField(
+        label=_("Last name"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
+    )
+
+    def signup(self, request, user) -> None:
+        user.first_name = self.cleaned_data["first_name"]
+        user.last_name = self.cleaned_data["last_name"]
+        user.save(update_fields=["first_name", "last_name"])
+
+
+class RoleInviteForm(forms.Form):
+    """The secretariat invites an e-mail address to one of the community's own roles."""
+
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+    role = forms.ChoiceField(label=_("Role"), choices=())
+
+    def __init__(self, *args, **kwargs):
+        # Imported here: allauth imports this module for its sign-up form, and the models
+        # may not be ready yet then.
+        from .models.people import STAFF_ROLE_CHOICES
+
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = [("", _("Choose a role")), *STAFF_ROLE_CHOICES]
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].strip().lower()

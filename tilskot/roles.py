@@ -28,6 +28,10 @@ class Role(models.TextChoices):
         return f"tilskot.{self.codename}"
 
 
+# The roles that act for the community: they need a strong log-in (tilskot/identity.py).
+STAFF_ROLES = frozenset({Role.SECRETARIAT, Role.COMMITTEE, Role.DECISION_BODY, Role.FINANCE})
+
+
 # Global (model-level) permissions each role's group holds, so that the Django admin lets the
 # secretariat edit its community's rules. Which *rows* they see is decided by the tenant scope.
 RULE_MODELS = (

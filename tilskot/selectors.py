@@ -4,10 +4,20 @@ queries however much a community has."""
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Max, Prefetch, QuerySet
 from django.utils import timezone
 
-from .models import Community, Criterion, Round, Scheme
+from .models import (
+    Community,
+    CommunityRoleGroup,
+    Criterion,
+    RoleChange,
+    RoleInvitation,
+    Round,
+    Scheme,
+    User,
+)
+from .roles import STAFF_ROLES, Role
 
 
 def communities_list() -> QuerySet[Community]:
@@ -82,3 +92,63 @@ def round_get(*, pk: int) -> Round | None:
         .filter(pk=pk)
         .first()
     )
+
+
+# --- the community's own people ----------------------------------------------------------------
+
+
+@dataclass
+class RoleHeld:
+    role: Role
+    since: dt.datetime | None  # None: given before Tilskot logged it
+
+
+@dataclass
+class Holder:
+    user: User
+    roles: list[RoleHeld] = field(default_factory=list)
+
+
+def role_holders_table(*, community: Community) -> list[Holder]:
+    """Everyone who holds one of the community's own roles (not the applicant role, which
+    everyone who applies has), with since when where the log knows it: three queries, however
+    many people and roles."""
+    groups = {
+        link.group_id: Role(link.role)
+        for link in CommunityRoleGroup.objects.filter(community=community)
+        if link.role in STAFF_ROLES
+    }
+    since = {
+        (row["user"], row["role"]): row["since"]
+        for row in RoleChange.objects.filter(action=RoleChange.Action.GRANTED)
+        .values("user", "role")
+        .annotate(since=Max("at"))
+    }
+    order = list(Role)
+    holders: dict[int, Holder] = {}
+    for row in (
+        User.groups.through.objects.filter(group_id__in=groups)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name", "user__email")
+    ):
+        role = groups[row.group_id]
+        holder = holders.setdefault(row.user_id, Holder(user=row.user))
+        holder.roles.append(RoleHeld(role=role, since=since.get((row.user_id, role.value))))
+    for holder in holders.values():
+        holder.roles.sort(key=lambda held: order.index(held.role))
+    return list(holders.values())
+
+
+def role_invitations_open() -> QuerySet[RoleInvitation]:
+    """The active community's invitations neither accepted nor withdrawn (expired ones too:
+    the secretariat withdraws them or sends new ones), newest first."""
+    return RoleInvitation.objects.filter(
+        accepted_at__isnull=True, withdrawn_at__isnull=True
+    ).select_related("invited_by")
+
+
+def role_changes_recent(*, limit: int = 100) -> QuerySet[RoleChange]:
+    """The latest lines of the active community's log of its people, newest first."""
+    return RoleChange.objects.filter(role__in=STAFF_ROLES).select_related(
+        "user", "by", "invitation__invited_by"
+    )[:limit]

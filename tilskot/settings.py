@@ -6,7 +6,9 @@ Celery tasks executed eagerly, e-mail printed to the console, DEBUG on. Producti
 DEBUG=0, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and CELERY_BROKER_URL.
 """
 
+import json
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from csp.constants import NONE, SELF
@@ -43,6 +45,14 @@ INSTALLED_APPS = [
     "guardian",
     "simple_history",
     "csp",
+    # Accounts, e-mail addresses, ID-porten/Ansattporten (OpenID Connect), second factors and the
+    # person's own list of sign-ins: django-allauth, configured in the "Accounts" section below.
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.mfa",
+    "allauth.usersessions",
     # One app per stage of a grant's life; `tilskot` holds the tenant model and its rules.
     "tilskot",
     "soknad",
@@ -61,6 +71,7 @@ MIDDLEWARE = [
     # Nothing shown to a logged-in person is kept in a cache (Cache-Control: no-store).
     "tilskot.middleware.PrivateResponseMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -68,6 +79,8 @@ MIDDLEWARE = [
     "tilskot.middleware.CommunityMiddleware",
     # Chooses the language: the user's choice, else the community's, else bokmål.
     "tilskot.middleware.LanguageMiddleware",
+    # Staff roles need a second factor or ID-porten/Ansattporten (STAFF_STRONG_LOGIN_REQUIRED).
+    "tilskot.identity.StrongLoginMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
@@ -103,13 +116,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "tilskot.User"
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
+    # E-mail and password (and what allauth adds: ID-porten, second factors) ...
+    "allauth.account.auth_backends.AuthenticationBackend",
+    # ... and roles as object permissions on the community.
     "guardian.backends.ObjectPermissionBackend",
 ]
 # No anonymous user row: permissions are only ever granted to real people.
 ANONYMOUS_USER_NAME = None
 GUARDIAN_MONKEY_PATCH_USER = False
-LOGIN_URL = "login"
+LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "todo_start"  # the to-do page
 LOGOUT_REDIRECT_URL = "start"
 
@@ -127,7 +142,9 @@ LANGUAGES = [
     ("nn", _("Norwegian Nynorsk")),
     ("en", _("English")),
 ]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our own catalog first (makemessages keeps it); then our nynorsk for django-allauth, which ships
+# none (locale_vendor/nn). The first catalog that has a msgid wins.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_vendor"]
 FORMAT_MODULE_PATH = ["tilskot.formats"]
 TIME_ZONE = "Europe/Oslo"
 USE_I18N = True
@@ -171,6 +188,109 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SITE_URL = env.str("SITE_URL", default=f"http://127.0.0.1:{env.int('PORT', default=8000)}").rstrip(
     "/"
 )
+
+# --- Accounts (django-allauth) ----------------------------------------------------------------
+# E-mail and password are the embedded default; ID-porten and Ansattporten are offered when their
+# client ids are set (tilskot/identity.py). Every setting below is explained in README.md.
+ACCOUNT_ADAPTER = "tilskot.identity.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "tilskot.identity.SocialAccountAdapter"
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_SIGNUP_FORM_CLASS = "tilskot.forms.NameSignupForm"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+# The link in the e-mail shows one button; the POST behind it confirms. Confirming on GET would
+# let mail scanners that open every link (such as Microsoft Safe Links) use it up first.
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 3
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_SESSION_REMEMBER = None  # the person chooses ("Remember me")
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "Tilskot: "
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+# Failed log-ins: five per account in five minutes, then every try (the right password too) is
+# refused until the window has passed; twenty a minute from one address.
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": env.str("LOGIN_FAILED_LIMIT", default="20/m/ip,5/5m/key"),
+}
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # an identity provider never takes over an account
+SOCIALACCOUNT_AUTO_SIGNUP = False  # a new ID-porten person gives an e-mail address first
+SOCIALACCOUNT_LOGIN_ON_GET = False  # a log-in with ID-porten starts with a POST (CSRF)
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_ONLY = False
+# Second factors: TOTP, passkeys (WebAuthn) and recovery codes.
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_PASSKEY_LOGIN_ENABLED = False
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+MFA_TOTP_ISSUER = "Tilskot"
+# Staff (secretariat, committee, decision body, finance) must have logged in with a second factor
+# or with ID-porten/Ansattporten at substantial or high. Default: on in production only.
+STAFF_STRONG_LOGIN_REQUIRED = env.bool("STAFF_STRONG_LOGIN_REQUIRED", default=not DEBUG)
+# Sign-ins (browser, address, when) are recorded at log-in; not on every request, which would
+# cost a write per page.
+USERSESSIONS_TRACK_ACTIVITY = False
+
+# ID-porten and Ansattporten (OpenID Connect). A provider is offered when its client id is set.
+# Test environments: https://test.idporten.no and https://test.ansattporten.no.
+OIDC_PROVIDERS = {
+    provider: {
+        "client_id": env.str(f"{prefix}_CLIENT_ID", default=""),
+        "secret": env.str(f"{prefix}_CLIENT_SECRET", default=""),
+        "server_url": env.str(f"{prefix}_ISSUER", default=issuer),
+    }
+    for provider, prefix, issuer in (
+        ("idporten", "IDPORTEN", "https://idporten.no"),
+        ("ansattporten", "ANSATTPORTEN", "https://ansattporten.no"),
+    )
+}
+# Ansattporten names the organisations a person may act for when asked for an Altinn resource
+# (authorization_details): the resource id of the service registered for Tilskot in Altinn.
+ANSATTPORTEN_ALTINN_RESOURCE = env.str("ANSATTPORTEN_ALTINN_RESOURCE", default="")
+OIDC_PROVIDERS["idporten"]["auth_params"] = {}
+OIDC_PROVIDERS["ansattporten"]["auth_params"] = (
+    {
+        "authorization_details": json.dumps(
+            [{"type": "ansattporten:altinn:service", "resource": ANSATTPORTEN_ALTINN_RESOURCE}]
+        )
+    }
+    if ANSATTPORTEN_ALTINN_RESOURCE
+    else {}
+)
+# The security level asked for (acr_values) and the lowest accepted in the answer.
+OIDC_ACR = env.str("OIDC_ACR", default="idporten-loa-substantial")
+if OIDC_ACR not in ("idporten-loa-low", "idporten-loa-substantial", "idporten-loa-high"):
+    raise ImproperlyConfigured(f"OIDC_ACR={OIDC_ACR!r}: use idporten-loa-substantial or -high.")
+# Keep the national identity number (pid) from ID-porten: off unless a deployment needs it.
+OIDC_STORE_PID = env.bool("OIDC_STORE_PID", default=False)
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        # Our provider class adds a nonce, verifies the ID token's signature and checks the level.
+        "provider_class": "tilskot.identity.NorwegianOIDCProvider",
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": [
+            {
+                "provider_id": provider,
+                "name": {"idporten": "ID-porten", "ansattporten": "Ansattporten"}[provider],
+                "client_id": config["client_id"],
+                "secret": config["secret"],
+                "settings": {
+                    "server_url": config["server_url"],
+                    "fetch_userinfo": False,
+                    "token_auth_method": "client_secret_post",
+                    "scope": ["openid", "profile"],
+                    "auth_params": {"acr_values": OIDC_ACR, **config["auth_params"]},
+                },
+            }
+            for provider, config in OIDC_PROVIDERS.items()
+            if config["client_id"]
+        ],
+    },
+}
+
+# --- Cache: rate limits of log-in attempts live here (Redis in production: CACHE_URL) ---------
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
 # --- Celery -----------------------------------------------------------------------------------
 # No broker set: tasks run eagerly in-process (the embedded default). Never default to a Redis
@@ -219,7 +339,15 @@ CONTENT_SECURITY_POLICY = {
         "object-src": [NONE],
         "base-uri": [SELF],
         "frame-ancestors": [NONE],
-        "form-action": [SELF],
+        # Logging in and out with ID-porten or Ansattporten posts a form that redirects there.
+        "form-action": [
+            SELF,
+            *(
+                f"{urlsplit(config['server_url']).scheme}://{urlsplit(config['server_url']).netloc}"
+                for config in OIDC_PROVIDERS.values()
+                if config["client_id"]
+            ),
+        ],
     },
 }
 

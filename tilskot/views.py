@@ -1,16 +1,19 @@
 """Public pages of Tilskot and of each community, and the secretariat's overview."""
 
+from allauth.account.views import LogoutView as AllauthLogoutView
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import AccessMixin, LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 from django_scopes import scope
 
+from . import identity
 from .models import CommitteeSeat, Community, Notification, NotificationPreference, Organisation
 from .models.notifications import OPTIONAL_KINDS
 from .roles import Role, has_role, roles_of
@@ -46,10 +49,19 @@ class CommunityPageView(TemplateView):
 
 
 class StartView(TemplateView):
+    """The communities; someone logged in with no role anywhere yet (just registered) is told
+    the next step: their profile in their community, to add the organisation they work for."""
+
     template_name = "tilskot/start.html"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(communities=communities_list(), **kwargs)
+        user = self.request.user
+        newcomer = (
+            user.is_authenticated
+            and not user.is_superuser
+            and not Community.objects.filter(role_groups__group__user=user).exists()
+        )
+        return super().get_context_data(communities=communities_list(), newcomer=newcomer, **kwargs)
 
 
 class AccessibilityStatementView(TemplateView):
@@ -189,3 +201,36 @@ def health(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+class StrongLoginView(LoginRequiredMixin, TemplateView):
+    """Where a staff member without a strong log-in is sent: how to set up a second factor, or
+    log in through ID-porten or Ansattporten instead. Already strong: on to ``next``."""
+
+    template_name = "account/strong_login.html"
+
+    def get(self, request, *args, **kwargs):
+        next_path = identity.safe_next(request)
+        if identity.strong_login(request):
+            return redirect(next_path or settings.LOGIN_REDIRECT_URL)
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            next=identity.safe_next(self.request),
+            enrolled=self.request.user.authenticator_set.exclude(type="recovery_codes").exists(),
+            **kwargs,
+        )
+
+
+class LogoutView(AllauthLogoutView):
+    """Logs out here, then, after a log-in through ID-porten or Ansattporten, at the provider too
+    (its end-session endpoint, which sends the person back to the start page)."""
+
+    def post(self, *args, **kwargs):
+        ended = self.request.session.get(identity.SESSION_LOGOUT)
+        response = super().post(*args, **kwargs)
+        if not ended:
+            return response
+        end_session = identity.provider_end_session_url(self.request, **ended)
+        return HttpResponseRedirect(end_session) if end_session else response

@@ -42,6 +42,17 @@ def is_recipient(user, grant) -> bool:
     return is_applicant_of(user, grant.application)
 
 
+def signing_refusal(user, grant) -> str:
+    """Why ``user`` may not bind the grant's responsible organisation (accept the conditions,
+    register an invoice for it), or "" if they may (``soknad.rules.signing_for``)."""
+    from soknad.rules import signing_for
+
+    application = grant.application
+    if application.responsible_organisation is None:
+        return ""
+    return signing_for(user, application.responsible_organisation, application.round.scheme).reason
+
+
 def is_secretariat(user, grant) -> bool:
     return has_role(user, grant.application.community, Role.SECRETARIAT)
 

@@ -116,12 +116,15 @@ def grants_open(*, items) -> list[Grant]:
 @transaction.atomic
 def grant_accept(*, grant: Grant, by: User, accepted_as: str, bank_account: str = "") -> Grant:
     """The recipient accepts the conditions, as whom, and (unless the costs are booked
-    internally) confirms the account the money is paid to. Nothing is paid before."""
+    internally) confirms the account the money is paid to. Nothing is paid before. Accepting
+    binds the responsible organisation: only whoever may sign for it accepts."""
     grant = _locked(grant)
     if not rules.is_recipient(by, grant):
         raise PermissionDenied
     if grant.accepted:
         raise ValidationError(_("The conditions have already been accepted."))
+    if refusal := rules.signing_refusal(by, grant):  # accepting binds the organisation
+        raise ValidationError(refusal)
     errors = []
     if not accepted_as.strip():
         errors.append(_("Say in which role you accept, e.g. “head of unit”."))
@@ -180,6 +183,12 @@ def payment_register(
     grant = _locked(grant)
     if not rules.can_register_payment(by, grant):
         raise PermissionDenied
+    # A recipient's invoice binds their organisation; the secretariat and finance register in
+    # their own office.
+    if not (rules.is_secretariat(by, grant) or rules.is_finance(by, grant)) and (
+        refusal := rules.signing_refusal(by, grant)
+    ):
+        raise ValidationError(refusal)
     if grant.status != Grant.Status.OPEN:
         raise ValidationError(_("The grant is closed: nothing more is paid."))
     if not grant.accepted:

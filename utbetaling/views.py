@@ -104,6 +104,10 @@ def render_grant(request, grant: Grant, *, bound: dict | None = None, status: in
         "reallocations": reallocations,
         "claims": claims,
         "is_recipient": recipient,
+        # Accepting and invoicing bind the organisation: say beforehand who may, if not them.
+        "signing_refusal": rules.signing_refusal(user, grant)
+        if recipient and not (secretariat or finance) and is_open
+        else "",
         "is_secretariat": secretariat,
         "is_finance": finance,
         "forms": forms_,

@@ -172,6 +172,8 @@ def plan_case(
     scheme = community.scheme
     employer = community.affiliations[owner.email]
     responsible = employer if rng.random() < 0.7 else rng.choice(community.organisations)
+    if ready:  # the load test submits it: its owner signs for the responsible organisation
+        responsible = employer
     submitted = bool(path) and path[0] == Status.SUBMITTED
     steps = set(STEPS) if submitted or ready else {s for s in STEPS if rng.random() < 0.6}
     if not submitted and not ready and rng.random() < 0.9:

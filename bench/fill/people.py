@@ -4,6 +4,8 @@ applicants, each in their role's group and every applicant affiliated to an orga
 
 from __future__ import annotations
 
+from allauth.account.models import EmailAddress
+
 from soknad.models import Affiliation
 from tilskot.models import Organisation, User
 from tilskot.roles import Role
@@ -78,6 +80,10 @@ def create(fill: Fill) -> None:
                 users.append(user)
                 groups.append((user, community.groups[role].pk))
     User.objects.bulk_create(users, batch_size=BATCH)
+    EmailAddress.objects.bulk_create(
+        [EmailAddress(user=u, email=u.email, verified=True, primary=True) for u in users],
+        batch_size=BATCH,
+    )
     through = User.groups.through
     through.objects.bulk_create(
         [through(user_id=user.pk, group_id=group) for user, group in groups], batch_size=BATCH
@@ -88,10 +94,14 @@ def create(fill: Fill) -> None:
             organisation = fill.rng.choice(community.organisations)
             community.affiliations[user.email] = organisation
             affiliations.append(
-                Affiliation(
+                Affiliation(  # confirmed signers: they submit, accept and invoice for it
                     user=user,
                     organisation=organisation,
                     job_title=fill.rng.choice(["Rådgjevar", "Prosjektleiar", "Lege"]),
+                    status=Affiliation.Status.CONFIRMED,
+                    capacity=Affiliation.Capacity.SIGNER,
+                    confirmed_via=Affiliation.Via.SECRETARIAT,
+                    confirmed_at=fill.now,
                 )
             )
     Affiliation.objects.bulk_create(affiliations, batch_size=BATCH)

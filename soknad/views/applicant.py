@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,10 +20,10 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.http import require_POST
 
-from tilskot.models import Round
+from tilskot.models import Round, User
 from tilskot.selectors import round_basic
 
-from .. import rules, services
+from .. import representation, rules, services
 from ..forms import (
     AnswersForm,
     BasicsForm,
@@ -238,6 +238,8 @@ class StepView(View):
         application = self.application
         missing = rules.application_missing(application)
         missing_steps = {m.step for m in missing}
+        # Who may sign is shown where it is decided: on the step that submits.
+        signing = rules.application_signing(request.user, application) if step == "review" else None
         context = {
             "community": request.community,
             "application": application,
@@ -264,7 +266,10 @@ class StepView(View):
             "invite_form": extra.pop("invite_form", InviteForm()),
             "invitations": application.invitations.all(),
             "agreements": application.documents.all(),
-            "can_submit": not missing and rules.round_accepts_submissions(application.round),
+            "signing": signing,
+            "can_submit": not missing
+            and (signing is None or signing.ok)
+            and rules.round_accepts_submissions(application.round),
             "round_open": rules.round_accepts_submissions(application.round),
             **extra,
         }
@@ -324,6 +329,38 @@ def receipt(request, community, application, number):
 
 @login_required
 @require_POST
+def signature_request(request, community, application):
+    """ "Ask <name> to sign": the signer becomes co-applicant and gets an e-mail."""
+    app = application_or_404(request, application, rules.is_applicant_of, with_content=False)
+    back = (
+        _step_url(app, "review") if request.POST.get("back") == "review" else app.get_absolute_url()
+    )
+    pk = request.POST.get("signer", "")
+    signer = (
+        User.objects.filter(pk=pk, is_active=True).first()
+        if pk.isascii() and pk.isdigit()
+        else None
+    )
+    if signer is None:
+        messages.error(request, _("Choose whom to ask to sign."))
+        return redirect(back)
+    try:
+        representation.signature_request(application=app, by=request.user, signer=signer)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    except PermissionDenied:
+        messages.error(request, _("The application cannot be changed now."))
+    else:
+        messages.success(
+            request,
+            _("%(name)s is asked to sign, by e-mail, and can now open the application.")
+            % {"name": signer},
+        )
+    return redirect(back)
+
+
+@login_required
+@require_POST
 def invite(request, community, application):
     app = application_or_404(request, application, rules.is_applicant_of)
     form = InviteForm(request.POST)
@@ -369,8 +406,8 @@ def accept_invitation(request, community, token):
             "community": request.community,
             "invitation": invitation,
             "error": error,
-            "login_url": f"{reverse('login')}?{urlencode({'next': request.path})}",
-            "register_url": f"{reverse('register')}?"
+            "login_url": f"{reverse('account_login')}?{urlencode({'next': request.path})}",
+            "register_url": f"{reverse('account_signup')}?"
             + urlencode({"next": request.path, "email": invitation.email}),
         },
     )

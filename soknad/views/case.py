@@ -250,6 +250,11 @@ def case_context(
             for m in rules.application_missing(application)
         ]
         warnings = rules.application_warnings(application)
+    signing = (
+        rules.application_signing(user, application)
+        if is_applicant and application.is_editable
+        else None
+    )
     forms_, screening_closed = screening_forms(application, bound) if can_screen else ({}, "")
     errors = error_list(bound) if bound is not None else []
     if error:
@@ -264,6 +269,7 @@ def case_context(
         "can_withdraw": rules.can_withdraw(user, application),
         "missing": missing,
         "warnings": warnings,
+        "signing": signing,
         "more_info_step_titles": [
             step_titles[key] for key in application.more_info_steps if key in step_titles
         ],

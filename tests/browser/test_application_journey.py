@@ -9,12 +9,14 @@ import re
 
 import pytest
 from django.core import mail
-from django_scopes import scope
+from django_scopes import scope, scopes_disabled
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from soknad.models import Application
+from tilskot.models import Organisation, User
 
+from ..factories import signer_of
 from ..pdfs import pdf_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -30,7 +32,7 @@ def english(page, live_server):
 
 def log_in(page, live_server, email, password, next_path):
     page.goto(f"{live_server.url}/konto/logg-inn/?next={next_path}")
-    page.locator("#id_username").fill(email)
+    page.locator("#id_login").fill(email)
     page.locator("#id_password").fill(password)
     page.locator("main button[type=submit]").click()
 
@@ -55,9 +57,9 @@ def test_from_registration_to_resubmission(
     page.locator("#id_password1").fill(PASSWORD)
     page.locator("#id_password2").fill(PASSWORD)
     page.locator("main button[type=submit]").click()
-    link = re.search(r"http://\S+/konto/bekreft/\S+/", mail.outbox[-1].body).group(0)
+    link = re.search(r"http://\S+/konto/confirm-email/\S+/", mail.outbox[-1].body).group(0)
     page.goto(link)
-    page.get_by_role("button", name="Confirm and log in").click()
+    page.get_by_role("button", name="Confirm").click()
     expect(page.locator("header")).to_contain_text("ingrid@halden.kommune.no")
 
     # 2. Start an application in Østfold's open round.
@@ -123,6 +125,14 @@ def test_from_registration_to_resubmission(
     per.get_by_label("Kind of own contribution").select_option("staff")
     per.get_by_role("button", name="Save", exact=True).click()
     expect(per.locator("table.totals")).to_contain_text("400,000")
+
+    # Submitting binds the trust: the secretariat has confirmed Ingrid as its signer
+    # (the confirming itself is in test_representation_browser.py).
+    with scopes_disabled():
+        signer_of(
+            User.objects.get(email="ingrid@halden.kommune.no"),
+            Organisation.objects.get(community=world.ostfold, kind="hospital_trust"),
+        )
 
     # 6. The applicant fills in the rest, sees the co-applicant's line, and submits.
     step(page, "Content and plans")

@@ -27,7 +27,7 @@ def test_appoint_open_declare_and_read(browse, live_server, world, another_brows
             application=application, year=2027, organisation=trust, requested_amount=300_000
         )
     page = browse("/konto/logg-inn/?next=/ostfold/sekretariat/")
-    page.locator("#id_username").fill("ola@tilskot.test")
+    page.locator("#id_login").fill("ola@tilskot.test")
     page.locator("#id_password").fill("passord-for-test")
     page.locator("main button[type=submit]").click()
     page.locator("a[href$='/komite/']").first.click()
@@ -41,7 +41,7 @@ def test_appoint_open_declare_and_read(browse, live_server, world, another_brows
 
     member = another_browser()
     member.goto(f"{live_server.url}/konto/logg-inn/?next=/ostfold/komite/")
-    member.locator("#id_username").fill("per@tilskot.test")
+    member.locator("#id_login").fill("per@tilskot.test")
     member.locator("#id_password").fill("passord-for-test")
     member.locator("main button[type=submit]").click()
     member.locator("ul.memberships a").first.click()

@@ -41,11 +41,11 @@ def test_skip_link_moves_focus_to_the_main_content(browse, world):
 def test_secretariat_logs_in_and_sees_its_page(browse, world):
     page = browse("/bergen/sekretariat/")
     expect(page).to_have_url(re.compile(r"/konto/logg-inn/"))
-    page.locator("#id_username").fill("sigrid@tilskot.test")
+    page.locator("#id_login").fill("sigrid@tilskot.test")
     page.locator("#id_password").fill("feil-passord")
     page.locator("main button[type=submit]").click()
     expect(page.locator("#error-summary")).to_be_visible()
-    expect(page.locator("#id_username")).to_have_value("sigrid@tilskot.test")
+    expect(page.locator("#id_login")).to_have_value("sigrid@tilskot.test")
     page.locator("#id_password").fill("passord-for-test")
     page.locator("main button[type=submit]").click()
     expect(page).to_have_url(re.compile(r"/bergen/sekretariat/$"))

@@ -29,7 +29,7 @@ PASSWORD = "passord-for-test"
 
 def log_in(page, base: str, email: str, next_path: str):
     page.goto(f"{base}/konto/logg-inn/?next={next_path}")
-    page.locator("#id_username").fill(email)
+    page.locator("#id_login").fill(email)
     page.locator("#id_password").fill(PASSWORD)
     page.locator("main button[type=submit]").click()
     expect(page).to_have_url(re.compile(re.escape(next_path) + "$"))

@@ -43,7 +43,7 @@ def counted(language: str, count: int) -> str:
 
 def log_in(page, email: str) -> None:
     """Through the real form, with no ``next``: where the person lands is Tilskot's choice."""
-    page.locator("#id_username").fill(email)
+    page.locator("#id_login").fill(email)
     page.locator("#id_password").fill("passord-for-test")
     page.locator("main button[type=submit]").click()
 

@@ -1,7 +1,9 @@
-"""The tenant model: the rules of each community (``rules``) and the notifications sent to its
-people (``notifications``)."""
+"""The tenant model: the rules of each community (``rules``), the notifications sent to its
+people (``notifications``), and the invitations to its roles with the log of who holds which
+(``people``)."""
 
 from .notifications import Notification, NotificationPreference
+from .people import RoleChange, RoleInvitation
 from .rules import (
     MONEY,
     ApplicationQuestion,
@@ -32,6 +34,8 @@ __all__ = [
     "Organisation",
     "PriorityArea",
     "ReportQuestion",
+    "RoleChange",
+    "RoleInvitation",
     "Round",
     "RoundQuerySet",
     "Scheme",

@@ -19,6 +19,7 @@ class Notification(models.Model):
     class Kind(models.TextChoices):
         DRAFT_DEADLINE = "draft_deadline", _("Reminder: the deadline of a draft's round")
         INVITATION = "invitation", _("Invitation to be co-applicant")
+        ROLE_INVITATION = "role_invitation", _("Invitation to a role in the community")
         RECEIPT = "receipt", _("Receipt for a submitted application")
         MORE_INFO = "more_info", _("More information requested")
         REJECTED = "rejected", _("Application rejected on formal grounds")
@@ -29,6 +30,7 @@ class Notification(models.Model):
         REPAYMENT_CLAIM = "repayment_claim", _("Claim for repayment")
         REPORT_DECIDED = "report_decided", _("Final report returned or approved")
         REPORT_DUE = "report_due", _("Reminder: a final report is due")
+        SIGNATURE_REQUESTED = "signature_requested", _("Asked to sign an application")
         # What waits for the community's own people (each also on their to-do page).
         APPOINTED = "appointed", _("Appointed to a round's committee")
         REVIEW_OPENED = "review_opened", _("Applications open for the committee's review")

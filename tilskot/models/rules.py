@@ -352,6 +352,14 @@ class Scheme(models.Model):
         default=False,
         help_text=_("The measure must continue in ordinary operation after the grant."),
     )
+    requires_signer = models.BooleanField(
+        _("requires a signer for the responsible applicant"),
+        default=True,
+        help_text=_(
+            "Submitting an application, accepting a grant and registering invoices bind the "
+            "responsible organisation: only a person confirmed as its signer may do them."
+        ),
+    )
     report_due_months = models.PositiveSmallIntegerField(
         _("final report due, months after the period"),
         default=3,

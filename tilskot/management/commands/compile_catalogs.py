@@ -1,5 +1,6 @@
-"""Compile locale/*/LC_MESSAGES/*.po into .mo files with polib, so that a machine without GNU
-gettext (msgfmt) can still run Tilskot in every language. Only stale catalogs are rebuilt."""
+"""Compile */LC_MESSAGES/*.po under every LOCALE_PATHS folder (locale/, and locale_vendor/ with
+our nynorsk for django-allauth) into .mo files with polib, so that a machine without GNU gettext
+(msgfmt) can still run Tilskot in every language. Only stale catalogs are rebuilt."""
 
 from pathlib import Path
 
