@@ -220,7 +220,12 @@ class TestDraftsNeverLoseWork:
         response = client.post(step_url(app, "basics"), {"title": "Skrive i to timar"})
         assert response.status_code == 302
         assert response.url.startswith(reverse("account_login"))
-        client.force_login(world.kari)  # keeps the session's data, as a real log-in does
+        # A wrong password first, then the right one, through allauth's log-in form.
+        login = response.url
+        credentials = {"login": world.kari.email}
+        assert client.post(login, {**credentials, "password": "feil"}).status_code == 200
+        answer = client.post(login, {**credentials, "password": "passord-for-test"})
+        assert answer["Location"] == step_url(app, "basics")
         page = client.get(step_url(app, "basics"))
         assert page.context["form"]["title"].value() == "Skrive i to timar"
         assert client.get(step_url(app, "basics")).context["form"]["title"].value() == ""
