@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from soknad import rules as application_rules
 from soknad.models import Application
+from tilskot.downloads import attachment
 from tilskot.forms import error_list
 from tilskot.models import Round
 from tilskot.roles import Role, has_role
@@ -243,12 +244,9 @@ def letters_zip(request, community, round, batch):
             ),
         )
         return redirect("komite:letters", community=community, round=round_.pk)
-    return FileResponse(
-        archive,
-        as_attachment=True,
-        filename=f"vedtaksbrev-{round_.pk}.zip",
-        content_type="application/zip",
-    )
+    response = FileResponse(archive, content_type="application/zip")
+    response["Content-Disposition"] = attachment(letters.zip_filename(round_))
+    return response
 
 
 @login_required
@@ -259,7 +257,12 @@ def letter(request, community, application):
         DecisionItem.objects.filter(
             application_id=application, decision__status=Decision.Status.RECORDED
         )
-        .select_related("decision__round__scheme__community", "application__round__scheme")
+        .select_related(
+            "decision__round__scheme__community",
+            "application__round__scheme",
+            "application__owner",
+            "application__responsible_organisation",
+        )
         .order_by("-decision__stage")
         .first()
     )
@@ -280,17 +283,14 @@ def letter(request, community, application):
         except FileNotFoundError:  # the issued letter is the record: someone must restore it
             log.error("Issued decision letter %s is missing: %s", issued.pk, issued.file.name)
             raise Http404 from None
-        return FileResponse(
-            pdf,
-            as_attachment=True,
-            filename=letters.letter_filename(item),
-            content_type="application/pdf",
-        )
-    if not secretariat:
-        raise Http404
-    pdf = letters.letter_pdf(item, issued_on=timezone.localdate())
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{letters.letter_filename(item)}"'
+        response = FileResponse(pdf, content_type="application/pdf")
+    else:
+        if not secretariat:
+            raise Http404
+        # The preview names the person looking as caseworker: it is they who would issue it.
+        pdf = letters.letter_pdf(item, issued_on=timezone.localdate(), by=request.user)
+        response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = attachment(letters.letter_filename(item))
     return response
 
 

@@ -7,12 +7,21 @@ adds its own paragraph on audit), else ``komite/letters/default.html``; both ext
 criteria, the payment route (``utbetaling.rules``), the report's due date
 (``Scheme.report_due_months``), the bodies and the contact address. The notice of the right to
 appeal follows forvaltningsloven §§ 27–29, for grants and refusals alike.
+
+It is laid out as a Norwegian public body writes a letter: the community's letterhead (logo,
+postal address, organisation number, e-mail), the recipient's address on the left and the
+references on the right (ours: the application's number; the applicant's own where they gave
+one), the caseworker (who issued it), "Side 1 av 2" on every page, a named signatory or the
+note that it is approved electronically (the community's data says which), copies to the
+partners. File names keep æ, ø and å, in the ZIP and in every download.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import logging
+import mimetypes
 import zipfile
 from collections.abc import Callable
 from tempfile import TemporaryFile
@@ -22,14 +31,14 @@ from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.template.loader import select_template
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.text import slugify
 
 from soknad.pdf import stylesheet
 from soknad.services import applicant_users
 from tilskot.dates import add_months
 from tilskot.messaging import notify
-from tilskot.models import Notification, User
+from tilskot.models import Community, Notification, User
 from tilskot.tasks import community_task
 
 from .models import DecisionItem, DecisionLetter, LetterBatch
@@ -78,19 +87,56 @@ def letter_items(round_):
     )
 
 
-def _context(item: DecisionItem, issued_on: dt.date) -> dict:
+def logo_data_uri(community: Community) -> str:
+    """The community's logo inlined in the letter (from any storage, no URL to fetch), or ""
+    when it has none or its file is gone: the letterhead then shows the name alone."""
+    if not community.logo:
+        return ""
+    try:
+        with community.logo.storage.open(community.logo.name, "rb") as file:
+            data = file.read()
+    except OSError:
+        log.warning("The logo of %s is missing: %s", community.slug, community.logo.name)
+        return ""
+    kind = mimetypes.guess_type(community.logo.name)[0] or "image/png"
+    return f"data:{kind};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def caseworker(community: Community, by: User | None) -> dict:
+    """Who handles the case: the secretariat member who issues the letter, with their e-mail;
+    before anyone has, the community's contact address."""
+    if by is None:
+        return {"name": "", "email": community.contact_email}
+    return {"name": by.get_full_name(), "email": by.email}
+
+
+def meeting_label(decision) -> str:
+    """The meeting as a name and a full date that cannot be read as one: "Demomøte 1,
+    2. november 2026" (in the active language)."""
+    when = formats.date_format(decision.decided_on, "DATE_FORMAT") if decision.decided_on else ""
+    return ", ".join(part for part in (decision.meeting, when) if part)
+
+
+def _context(item: DecisionItem, issued_on: dt.date, by: User | None) -> dict:
     decision = item.decision
     round_ = decision.round
     community = round_.scheme.community
     application = item.application
+    responsible = application.responsible_organisation
     return {
         "community": community,
+        "logo": logo_data_uri(community),
         "scheme": round_.scheme,
         "round": round_,
         "decision": decision,
+        "meeting": meeting_label(decision),
         "item": item,
         "application": application,
-        "partners": list(application.partners.all()),
+        "recipient": responsible,
+        "our_reference": application.pk,  # the application's number, as on its case page
+        "caseworker": caseworker(community, by),
+        # As on the case page: the responsible organisation is not repeated as a partner.
+        "partners": [p for p in application.partners.all() if p != responsible],
         "criteria": list(round_.scheme.criteria.all()),
         "report_due": report_due(item),
         "issued_on": issued_on,
@@ -101,7 +147,8 @@ def _context(item: DecisionItem, issued_on: dt.date) -> dict:
     }
 
 
-def letter_pdf(item: DecisionItem, *, issued_on: dt.date) -> bytes:
+def letter_pdf(item: DecisionItem, *, issued_on: dt.date, by: User | None = None) -> bytes:
+    """The letter as PDF; ``by`` is its caseworker, who issues it."""
     from weasyprint import HTML
 
     community = item.decision.round.scheme.community
@@ -109,14 +156,31 @@ def letter_pdf(item: DecisionItem, *, issued_on: dt.date) -> bytes:
         [f"komite/letters/{community.slug}.html", "komite/letters/default.html"]
     )
     with translation.override(community.language):
-        html = template.render(_context(item, issued_on))
+        html = template.render(_context(item, issued_on, by))
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
         stylesheets=[stylesheet()], pdf_tags=True
     )
 
 
+def _slug(text: str, limit: int = 40) -> str:
+    """``text`` as a file name's part, æ, ø and å kept, cut after a whole word."""
+    slug = slugify(text, allow_unicode=True)
+    if len(slug) > limit:
+        slug = slug[: limit + 1].rsplit("-", 1)[0] if "-" in slug[:limit] else slug[:limit]
+    return slug
+
+
 def letter_filename(item: DecisionItem) -> str:
-    return f"vedtak-{item.application_id}-{slugify(item.application.title)[:40] or 'soknad'}.pdf"
+    """The letter's file name, æ, ø and å kept: "vedtak-17-heimesjukehus-for-små-barn.pdf"."""
+    return f"vedtak-{item.application_id}-{_slug(item.application.title) or 'soknad'}.pdf"
+
+
+def zip_filename(round_) -> str:
+    """The ZIP's file name: "vedtaksbrev-4-søknadsrunde-våren-2026.zip"."""
+    return (
+        "-".join(part for part in ("vedtaksbrev", str(round_.pk), _slug(round_.name)) if part)
+        + ".zip"
+    )
 
 
 @transaction.atomic
@@ -127,7 +191,7 @@ def letter_issue(item: DecisionItem, *, by: User) -> DecisionLetter:
     if existing is not None:
         return existing
     now = timezone.now()
-    pdf = letter_pdf(item, issued_on=timezone.localdate(now))
+    pdf = letter_pdf(item, issued_on=timezone.localdate(now), by=by)
     letter = DecisionLetter(application=item.application, item=item, issued_at=now, issued_by=by)
     letter.file.save(letter_filename(item), ContentFile(pdf), save=False)
     letter.save()

@@ -51,11 +51,11 @@ def organisation_choice(label, *, required=False) -> forms.ModelChoiceField:
 
 
 class PartiesForm(forms.ModelForm):
-    responsible_organisation = organisation_choice(_("responsible organisation"))
+    responsible_organisation = organisation_choice(_("Responsible organisation"))
     partners = ModelMultipleChoiceField(
         queryset=Organisation.objects.none(),
         required=False,
-        label=_("partners"),
+        label=_("Partners"),
         widget=forms.CheckboxSelectMultiple,
     )
     agreement = forms.FileField(
@@ -68,12 +68,14 @@ class PartiesForm(forms.ModelForm):
         model = Application
         fields = [
             "responsible_organisation",
+            "applicant_reference",
             "partners",
             "anchoring_name",
             "anchoring_title",
             "patient_responsibility",
         ]
         widgets = {"patient_responsibility": forms.Textarea(attrs=TEXTAREA)}
+        labels = {"applicant_reference": _("Your reference")}
 
     def __init__(self, *args, scheme, **kwargs):
         super().__init__(*args, **kwargs)
@@ -98,7 +100,7 @@ class ContentForm(forms.ModelForm):
     priority_areas = ModelMultipleChoiceField(
         queryset=PriorityArea.objects.none(),
         required=False,
-        label=_("priority areas"),
+        label=_("Priority areas"),
         widget=forms.CheckboxSelectMultiple,
     )
 
@@ -181,7 +183,7 @@ class PartyChoiceMixin:
 
 
 class BudgetLineForm(PartyChoiceMixin, forms.ModelForm):
-    organisation = organisation_choice(_("party"), required=True)
+    organisation = organisation_choice(_("Party"), required=True)
 
     class Meta:
         model = BudgetLine
@@ -196,7 +198,7 @@ class BudgetLineForm(PartyChoiceMixin, forms.ModelForm):
 
 
 class CostGainForm(PartyChoiceMixin, forms.ModelForm):
-    organisation = organisation_choice(_("party"), required=True)
+    organisation = organisation_choice(_("Party"), required=True)
 
     class Meta:
         model = CostGain

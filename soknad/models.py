@@ -161,6 +161,15 @@ class Application(models.Model):
     partners = models.ManyToManyField(
         Organisation, blank=True, related_name="partner_in", verbose_name=_("partners")
     )
+    applicant_reference = models.CharField(
+        _("applicant's reference"),
+        max_length=100,
+        blank=True,
+        help_text=_(
+            "Your organisation's own case number for the application, if it has one: the "
+            "decision letter quotes it."
+        ),
+    )
     title = models.CharField(_("title"), max_length=200, blank=True)
     summary = models.TextField(
         _("short summary"), blank=True, help_text=_("Published if the application is granted.")

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django_scopes import scope
@@ -162,7 +163,7 @@ class ProfileView(LoginRequiredMixin, View):
             first_name=form.cleaned_data["first_name"],
             last_name=form.cleaned_data["last_name"],
         )
-        messages.success(self.request, _("Your name is saved."))
+        messages.success(self.request, gettext("Your name is saved."))
         return self.reload()
 
     def add(self):
@@ -178,7 +179,7 @@ class ProfileView(LoginRequiredMixin, View):
         )
         messages.success(
             self.request,
-            _("%(organisation)s is added to your profile.")
+            gettext("%(organisation)s is added to your profile.")
             % {"organisation": affiliation.organisation},
         )
         return self.reload()
@@ -192,7 +193,8 @@ class ProfileView(LoginRequiredMixin, View):
         affiliation_remove(affiliation=affiliation)
         messages.success(
             self.request,
-            _("%(organisation)s is removed from your profile.") % {"organisation": organisation},
+            gettext("%(organisation)s is removed from your profile.")
+            % {"organisation": organisation},
         )
         return self.reload()
 

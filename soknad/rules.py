@@ -402,6 +402,29 @@ def parties_changed(*, application: Application | None = None, user=None) -> Non
         handler(application=application, user=user)
 
 
+def step_started(application: Application, step: str) -> bool:
+    """Whether anything has been entered in ``step``: a step with nothing missing counts as
+    done only then (a new draft has nothing missing in its optional steps, but nothing done)."""
+    if step == "basics":
+        return bool(
+            application.title.strip()
+            or application.summary.strip()
+            or application.description.strip()
+            or application.period_start
+        )
+    if step == "parties":
+        return application.responsible_organisation_id is not None or application.partners.exists()
+    if step == "content":
+        return any(getattr(application, field).strip() for field in Application.TEXT_FIELDS)
+    if step == "criteria":
+        return application.criterion_answers.exists() or application.question_answers.exists()
+    if step == "budget":
+        return application.budget_lines.exists()
+    if step == "costs":
+        return application.costs_gains.exists()
+    return False
+
+
 def application_missing(application: Application) -> list[Missing]:
     """Everything that stops ``application`` from being submitted, per step, in form order."""
     scheme = application.round.scheme

@@ -294,6 +294,7 @@ def snapshot(application: Application) -> dict:
         "period_end": application.period_end.isoformat() if application.period_end else "",
         "owner": {"name": application.owner.get_full_name(), "email": application.owner.email},
         "responsible_organisation": org(application.responsible_organisation),
+        "applicant_reference": application.applicant_reference,
         "partners": [org(p) for p in application.partners.all()],
         "anchoring": {"name": application.anchoring_name, "title": application.anchoring_title},
         "patient_responsibility": application.patient_responsibility,

@@ -252,6 +252,23 @@ class TestDraftsNeverLoseWork:
         assert app.pending_input["budget"]["budget-0-requested_amount"] == ["-5"]
 
 
+class TestProgress:
+    def done_steps(self, client, app):
+        page = client.get(step_url(app, "basics"))
+        return [item["key"] for item in page.context["steps"] if item["done"]]
+
+    def test_a_new_draft_has_no_step_done_and_a_complete_one_all_but_review(self, world, client):
+        with scope(community=world.ostfold):
+            app = Application.objects.create(round=world.ostfold_round, owner=world.kari)
+        client.force_login(world.kari)
+        assert self.done_steps(client, app) == []
+        complete = complete_application(world, owner=world.kari)
+        with scope(community=world.ostfold):
+            has_costs = complete.costs_gains.exists()
+        done = ["basics", "parties", "content", "criteria", "budget"]
+        assert self.done_steps(client, complete) == done + (["costs"] if has_costs else [])
+
+
 class TestUploads:
     def upload(self, client, app, name, content):
         return client.post(

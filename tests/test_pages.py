@@ -69,3 +69,20 @@ def test_round_page(client, world):
 
 def test_health(client, db):
     assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_the_menu_shows_my_applications_only_to_applicants(client, world):
+    mine = f'href="{reverse("soknad:mine", kwargs={"community": "bergen"})}"'
+    client.force_login(world.sigrid)  # secretariat in Bergen, no application of her own
+    assert mine not in client.get(reverse("community", kwargs={"community": "bergen"})).text
+    client.force_login(world.kari)  # applicant in Østfold
+    page = client.get(reverse("community", kwargs={"community": "ostfold"}))
+    assert f'href="{reverse("soknad:mine", kwargs={"community": "ostfold"})}"' in page.text
+
+
+def test_a_new_account_is_told_the_next_step(client, world):
+    client.force_login(world.per)  # no role anywhere
+    page = client.get(reverse("start"))
+    assert reverse("profile", kwargs={"community": "bergen"}) in page.text
+    client.force_login(world.kari)
+    assert reverse("profile", kwargs={"community": "bergen"}) not in client.get("/").text

@@ -58,6 +58,27 @@ def test_members_with_numbers(reference, slug, municipalities, unconfirmed, trus
             org.full_clean()  # every org and municipality number passes its check
 
 
+@pytest.mark.parametrize(
+    ("slug", "org_number", "address"),
+    [
+        ("bergen", "983974724", ["Postboks 1400", "5021 Bergen"]),
+        ("ostfold", "983971768", ["Postboks 300", "1714 Grålum"]),
+        ("innlandet", "983971709", ["Postboks 104", "2381 Brumunddal"]),
+        ("nord", "983974899", ["Postboks 100 Langnes", "9038 Tromsø"]),
+    ],
+)
+def test_the_letterhead_is_the_hosting_trusts(reference, slug, org_number, address):
+    """The decision letters' letterhead: the hospital trust that hosts the secretariat lends its
+    organisation number and postal address, which it also has as a member organisation."""
+    community = reference[slug]
+    community.full_clean()  # the org number passes mod 11, the postcode is four digits
+    assert (community.org_number, community.address_lines) == (org_number, address)
+    assert not community.letter_signatory_name  # none named: "elektronisk godkjent"
+    with scope(community=community):
+        trust = Organisation.objects.get(kind=Organisation.Kind.HOSPITAL_TRUST)
+    assert (trust.org_number, trust.address_lines) == (org_number, address)
+
+
 def test_bergen(reference):
     bergen = reference["bergen"]
     assert bergen.payment_project_number == "R-11326"

@@ -132,6 +132,11 @@ class TestTable:
         assert response.context["requested_total"] == Decimal(600_000)
         assert response.context["own_total"] == Decimal(50_000)
 
+    def test_partners_read_as_a_list(self, client, world, bergen):
+        client.force_login(world.sigrid)
+        text = " ".join(client.get(table_url(bergen.round)).text.split())
+        assert f"{bergen.askoy.name}, {bergen.fjell.name}" in text
+
     def test_another_communitys_round_is_404(self, client, world, bergen):
         client.force_login(world.sigrid)
         assert client.get(table_url(world.ostfold_round)).status_code == 404

@@ -7,6 +7,7 @@ so it is filtered here.
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db import models as db_models
 from django.utils.translation import gettext_lazy as _
 from guardian.shortcuts import get_objects_for_user
 from simple_history.admin import SimpleHistoryAdmin
@@ -36,6 +37,17 @@ class CommunityChoiceMixin:
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+LETTERHEAD_FIELDS = [
+    "org_number",
+    "postal_address",
+    "postcode",
+    "postal_place",
+    "logo",
+    "letter_signatory_name",
+    "letter_signatory_title",
+]
+
+
 class CommitteeSeatInline(admin.TabularInline):
     model = models.CommitteeSeat
     extra = 0
@@ -45,6 +57,8 @@ class CommitteeSeatInline(admin.TabularInline):
 class CommunityAdmin(SimpleHistoryAdmin):
     list_display = ["name", "slug", "language", "decision_body", "payment_project_number"]
     inlines = [CommitteeSeatInline]
+    # A website typed without a scheme is https (Django 6's default; 5.2 warns without it).
+    formfield_overrides = {db_models.URLField: {"assume_scheme": "https"}}
 
     def get_queryset(self, request):
         return communities_administered(request)
@@ -52,6 +66,23 @@ class CommunityAdmin(SimpleHistoryAdmin):
     def get_readonly_fields(self, request, obj=None):
         # The address is part of every link to the community: only a superuser changes it.
         return [] if request.user.is_superuser else ["slug"]
+
+    def get_fieldsets(self, request, obj=None):
+        # The letterhead in a section of its own; every other field (a new one too) above it.
+        fields = [f for f in self.get_fields(request, obj) if f not in LETTERHEAD_FIELDS]
+        return [
+            (None, {"fields": fields}),
+            (
+                _("Decision letters"),
+                {
+                    "fields": LETTERHEAD_FIELDS,
+                    "description": _(
+                        "The letterhead, and who signs. The contact e-mail above is printed "
+                        "in the letterhead too."
+                    ),
+                },
+            ),
+        ]
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

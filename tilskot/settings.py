@@ -6,6 +6,7 @@ Celery tasks executed eagerly, e-mail printed to the console, DEBUG on. Producti
 DEBUG=0, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and CELERY_BROKER_URL.
 """
 
+import datetime as dt
 import json
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -188,6 +189,20 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SITE_URL = env.str("SITE_URL", default=f"http://127.0.0.1:{env.int('PORT', default=8000)}").rstrip(
     "/"
 )
+
+# --- The accessibility statement (/tilgjengelighet/, tilskot/accessibility.py) ----------------
+# What differs between deployments: the organisation responsible for the service (and its
+# organisation number), where feedback goes (empty: to the communities' own contact addresses),
+# and the date the statement was last reviewed against the service (YYYY-MM-DD).
+ACCESSIBILITY_ORGANISATION = env.str("ACCESSIBILITY_ORGANISATION", default="")
+ACCESSIBILITY_ORGANISATION_NUMBER = env.str("ACCESSIBILITY_ORGANISATION_NUMBER", default="")
+ACCESSIBILITY_CONTACT_EMAIL = env.str("ACCESSIBILITY_CONTACT_EMAIL", default="")
+try:
+    ACCESSIBILITY_STATEMENT_DATE = dt.date.fromisoformat(
+        env.str("ACCESSIBILITY_STATEMENT_DATE", default="2026-12-03")
+    )
+except ValueError as error:
+    raise ImproperlyConfigured("ACCESSIBILITY_STATEMENT_DATE: use YYYY-MM-DD.") from error
 
 # --- Accounts (django-allauth) ----------------------------------------------------------------
 # E-mail and password are the embedded default; ID-porten and Ansattporten are offered when their

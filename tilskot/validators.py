@@ -75,6 +75,14 @@ def validate_municipality_number(value: str) -> None:
         )
 
 
+def validate_postcode(value: str) -> None:
+    """Postnummer: four digits (0001–9991)."""
+    if len(value) != 4 or not value.isdigit():
+        raise ValidationError(
+            _("A postcode has exactly 4 digits (for example 5021)."), code="postcode_format"
+        )
+
+
 def validate_community_slug(value: str) -> None:
     if value in RESERVED_SLUGS:
         raise ValidationError(

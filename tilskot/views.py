@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 from django_scopes import scope
 
-from . import identity
+from . import accessibility, identity
 from .models import CommitteeSeat, Community, Notification, NotificationPreference, Organisation
 from .models.notifications import OPTIONAL_KINDS
 from .roles import Role, has_role, roles_of
@@ -65,7 +65,12 @@ class StartView(TemplateView):
 
 
 class AccessibilityStatementView(TemplateView):
+    """The accessibility statement, in the structure Uutilsynet asks for."""
+
     template_name = "tilskot/accessibility.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(statement=accessibility.statement(), **kwargs)
 
 
 class CommunityView(CommunityPageView):

@@ -12,7 +12,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
 from soknad import rules as application_rules
@@ -219,10 +219,12 @@ PAYMENT_ACTIONS = {
         ),
     ),
 }
+# Lazy, translated when a request shows one: gettext here would translate once, at import, in
+# whatever language was active then (bokmål in Bergen too).
 PAYMENT_SUCCESS = {
-    "godkjenn": _("Approved."),
-    "returner": _("Returned. The recipient has been told why."),
-    "betalt": _("Marked as paid."),
+    "godkjenn": gettext_lazy("Approved."),
+    "returner": gettext_lazy("Returned. The recipient has been told why."),
+    "betalt": gettext_lazy("Marked as paid."),
 }
 
 

@@ -250,7 +250,7 @@ class StepView(View):
                     "key": key,
                     "title": title,
                     "url": _step_url(application, key),
-                    "done": key not in missing_steps,
+                    "done": key not in missing_steps and rules.step_started(application, key),
                     "current": key == step,
                     "editable": rules.can_edit_step(request.user, application, key),
                 }

@@ -78,7 +78,9 @@ def screen(request, community, application):
             for message in error.messages:
                 form.add_error(None, message)
         else:
-            messages.success(request, SUCCESS[action])
+            # Rendered now, in the request's language: a lazy text would be rendered when the
+            # message is stored, after the request's language has ended.
+            messages.success(request, str(SUCCESS[action]))
             return redirect(application.get_absolute_url())
     return render_case(request, application, bound=form)
 

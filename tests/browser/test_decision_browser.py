@@ -188,8 +188,11 @@ def test_from_committee_to_public_list(browse, live_server, world, another_brows
     expect(page.locator("#letter-batch")).to_contain_text("3 av 3")
     with page.expect_download() as download:
         page.locator("#letter-batch a[href$='.zip']").click()
+    assert download.value.suggested_filename == f"vedtaksbrev-{round_.pk}-hovudrunde-bergen.zip"
     with zipfile.ZipFile(download.value.path()) as archive:
         assert len(archive.namelist()) == 3
+        askoy = apps["Felles legevakt på Askøy"].pk
+        assert f"vedtak-{askoy}-felles-legevakt-på-askøy.pdf" in archive.namelist()  # æøå kept
 
     # 8. The applicant reads the nynorsk letter on the case.
     ane = another_browser()
@@ -197,9 +200,13 @@ def test_from_committee_to_public_list(browse, live_server, world, another_brows
     expect(ane.locator("section.decision")).to_contain_text("400\u202f000")
     with ane.expect_download() as download:
         ane.locator("section.decision a").click()
+    assert download.value.suggested_filename == f"vedtak-{hospital.pk}-heimesjukehus-for-barn.pdf"
     with open(download.value.path(), "rb") as letter:
-        text, _pages = pdf_text(letter.read())
+        text, pages = pdf_text(letter.read())
     flat = " ".join(text.split())
+    assert f"Vår referanse {hospital.pk}" in flat
+    assert "sigrid@tilskot.test" in flat  # the caseworker: who issued the letters
+    assert f"Side 1 av {pages}" in flat
     assert "Du får 400 000 kr" in flat
     assert "R-11326" in flat
     assert "Klagefristen er 3 veker" in flat

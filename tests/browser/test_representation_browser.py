@@ -152,6 +152,8 @@ def test_an_unconfirmed_writer_asks_a_signer_who_submits(
 
     # Siv follows the e-mail's link, logs in through Ansattporten and submits.
     signer.locator("header form[action$='/konto/logg-ut/'] button").click()
+    # Logged out here and at Ansattporten, back on the start page.
+    expect(signer).to_have_url(f"{live_server.url}/")
     log_in_with(
         signer,
         live_server.url,

@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.contrib.auth.models import AbstractUser, Group
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import FileExtensionValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -29,6 +29,7 @@ from ..validators import (
     validate_community_slug,
     validate_municipality_number,
     validate_org_number,
+    validate_postcode,
 )
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "validators": [MinValueValidator(Decimal(0))]}
@@ -77,7 +78,32 @@ def default_reminder_days() -> list[int]:
     return [14, 3, 1]
 
 
-class Community(models.Model):
+def postal_address_fields() -> tuple[models.CharField, models.CharField, models.CharField]:
+    """A postal address as a Norwegian letter prints it: street or PO box, then postcode and
+    place. Called in a model's body, so the fields take their place there."""
+    return (
+        models.CharField(
+            _("postal address"),
+            max_length=200,
+            blank=True,
+            help_text=_("Street address or PO box, e.g. “Postboks 1400”."),
+        ),
+        models.CharField(_("postcode"), max_length=4, blank=True, validators=[validate_postcode]),
+        models.CharField(_("postal place"), max_length=100, blank=True),
+    )
+
+
+class PostalAddressLines:
+    """``address_lines``: the address as it is printed, one line each; empty where none is
+    given."""
+
+    @property
+    def address_lines(self) -> list[str]:
+        place = f"{self.postcode} {self.postal_place}".strip()
+        return [line for line in (self.postal_address.strip(), place) if line]
+
+
+class Community(PostalAddressLines, models.Model):
     """A health community (helsefellesskap): one tenant of Tilskot, addressed as /<slug>/."""
 
     class Language(models.TextChoices):
@@ -135,6 +161,37 @@ class Community(models.Model):
     )
     website = models.URLField(_("website"), blank=True)
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    # The letterhead of decision letters: who writes, from where, and who signs.
+    org_number = models.CharField(
+        _("organisation number"),
+        max_length=9,
+        blank=True,
+        validators=[validate_org_number],
+        help_text=_(
+            "The organisation number in the letterhead: that of the organisation that hosts the "
+            "secretariat (a health community is not a legal entity of its own)."
+        ),
+    )
+    postal_address, postcode, postal_place = postal_address_fields()
+    logo = models.ImageField(
+        _("logo"),
+        upload_to="logo/",
+        blank=True,
+        validators=[FileExtensionValidator(["png", "jpg", "jpeg"])],
+        help_text=_("PNG or JPEG, printed at the top of the decision letters."),
+    )
+    letter_signatory_name = models.CharField(
+        _("signatory of the decision letters"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "Leave empty to have the letters say they are approved electronically and have no "
+            "signature."
+        ),
+    )
+    letter_signatory_title = models.CharField(
+        _("the signatory's title"), max_length=200, blank=True
+    )
     scores_hidden_until_own = models.BooleanField(
         _("committee members see others' scores only after submitting their own"),
         default=True,
@@ -170,11 +227,14 @@ class Community(models.Model):
         return reverse("community", kwargs={"community": self.slug})
 
     def clean(self) -> None:
+        errors = {}
         days = self.reminder_days
         if not isinstance(days, list) or not all(isinstance(d, int) and d > 0 for d in days):
-            raise ValidationError(
-                {"reminder_days": _("Give whole numbers of days above 0, e.g. [14, 3, 1].")}
-            )
+            errors["reminder_days"] = _("Give whole numbers of days above 0, e.g. [14, 3, 1].")
+        if self.letter_signatory_title.strip() and not self.letter_signatory_name.strip():
+            errors["letter_signatory_name"] = _("Give the name of the signatory with the title.")
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def decides_in_two_stages(self) -> bool:
@@ -211,7 +271,7 @@ class CommunityRoleGroup(models.Model):
         return f"{self.community}: {self.get_role_display()}"
 
 
-class Organisation(models.Model):
+class Organisation(PostalAddressLines, models.Model):
     """A member organisation of a community: a municipality, the hospital trust or one of its
     units, or another party. Applicants and partners are chosen from these."""
 
@@ -246,6 +306,8 @@ class Organisation(models.Model):
         verbose_name=_("part of"),
         help_text=_("For a unit: the hospital trust it belongs to."),
     )
+    # Where decision letters to the organisation are addressed.
+    postal_address, postcode, postal_place = postal_address_fields()
     membership_confirmed = models.BooleanField(
         _("membership confirmed"),
         default=True,
