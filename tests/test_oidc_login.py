@@ -151,6 +151,21 @@ class TestIdPortenLogIn:
         back = logout_via_http(browser, end_session)
         assert back.rstrip("/") == "http://testserver"
 
+    def test_log_out_works_when_the_provider_does_not_answer(
+        self, client, world, providers, settings
+    ):
+        SocialAccount.objects.create(user=world.sigrid, provider="idporten", uid=subject_for(PID))
+        callback = login_via_http(requests.Session(), start(client), pid=PID)
+        client.get(callback_path(callback))
+        assert logged_in(client)
+        apps = settings.SOCIALACCOUNT_PROVIDERS["openid_connect"]["APPS"]
+        for app in apps:
+            app["settings"] = {**app["settings"], "server_url": "http://127.0.0.1:9"}  # nobody
+        response = client.post(reverse("account_logout"))
+        assert response.status_code == 302
+        assert response["Location"] == reverse("start")
+        assert not logged_in(client)
+
 
 class TestStrongLoginAndRepresentation:
     def test_id_porten_at_substantial_is_a_strong_log_in(self, client, world, providers, rf):

@@ -273,9 +273,11 @@ OIDC_PROVIDERS["ansattporten"]["auth_params"] = (
     if ANSATTPORTEN_ALTINN_RESOURCE
     else {}
 )
-# The security level asked for (acr_values) and the lowest accepted in the answer.
+# The levels of ID-porten and Ansattporten, weakest first (eIDAS low, substantial, high); the one
+# asked for (acr_values) is the lowest accepted in the answer.
+OIDC_ACR_LEVELS = ("idporten-loa-low", "idporten-loa-substantial", "idporten-loa-high")
 OIDC_ACR = env.str("OIDC_ACR", default="idporten-loa-substantial")
-if OIDC_ACR not in ("idporten-loa-low", "idporten-loa-substantial", "idporten-loa-high"):
+if OIDC_ACR not in OIDC_ACR_LEVELS:
     raise ImproperlyConfigured(f"OIDC_ACR={OIDC_ACR!r}: use idporten-loa-substantial or -high.")
 # Keep the national identity number (pid) from ID-porten: off unless a deployment needs it.
 OIDC_STORE_PID = env.bool("OIDC_STORE_PID", default=False)

@@ -1,5 +1,6 @@
 """Public pages of Tilskot and of each community, and the secretariat's overview."""
 
+from allauth.account.utils import get_next_redirect_url
 from allauth.account.views import LogoutView as AllauthLogoutView
 from django.conf import settings
 from django.contrib import messages
@@ -215,14 +216,14 @@ class StrongLoginView(LoginRequiredMixin, TemplateView):
     template_name = "account/strong_login.html"
 
     def get(self, request, *args, **kwargs):
-        next_path = identity.safe_next(request)
+        next_path = get_next_redirect_url(request)
         if identity.strong_login(request):
             return redirect(next_path or settings.LOGIN_REDIRECT_URL)
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            next=identity.safe_next(self.request),
+            next=get_next_redirect_url(self.request) or "",
             enrolled=self.request.user.authenticator_set.exclude(type="recovery_codes").exists(),
             **kwargs,
         )

@@ -9,22 +9,14 @@ from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from allauth.mfa.totp.internal.auth import yield_hotp_counters_from_time as counters
 from allauth.socialaccount.models import SocialAccount
 from django.core.cache import cache
-from django.utils import translation
-from django.utils.translation import gettext
 from playwright.sync_api import expect
 
 from ..oidc.flow import subject_for
+from .test_todo_browser import said
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PID = "24048512345"
-
-
-def said(language: str, message: str) -> str:
-    with translation.override(language):
-        text = gettext(message)
-    assert text != message, f"{message!r} is not translated to {language}"
-    return text
 
 
 def code_now(secret: str) -> str:
