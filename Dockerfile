@@ -2,7 +2,7 @@
 # Tilskot's production image: gunicorn by default; the same image runs the Celery worker and beat
 # (see docker-compose.yml). Build with `docker build -t tilskot .`.
 
-# --- Stage 1: front-end assets (Bootstrap, htmx) from npm ----------------------------------------
+# --- Stage 1: front-end assets (Designsystemet, Inter, htmx) from npm ----------------------------
 FROM node:20-bookworm-slim AS assets
 WORKDIR /build
 COPY package.json package-lock.json ./

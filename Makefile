@@ -86,5 +86,11 @@ bench: install
 	$(BIN)/pip install --quiet -e '.[bench]'
 	bench/run.sh
 
+# The ten key pages at 375 and 1280 px, in nynorsk (Bergen) and bokmål (Østfold), as PNGs in
+# screenshots/ (ignored by git): a demo of its own in a temporary SQLite file, Debian's Chromium.
+.PHONY: screenshots
+screenshots: install
+	$(BIN)/python -m tests.screenshots
+
 clean:
 	rm -rf $(VENV) node_modules staticfiles .pytest_cache .ruff_cache

@@ -45,3 +45,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# Every benchmark logs in from 127.0.0.1, many times (bench_pages times 33 log-ins of one
+# person, the load test logs in its users at 5 a second): allauth's rate limits on log-in
+# failures and attempts per address would answer "429 Too Many Requests" instead of measuring.
+ACCOUNT_RATE_LIMITS = False

@@ -291,7 +291,8 @@ def decision_save(
         decision_awaited(round_=round_, stage=stage + 1, count=len(items), by=by)
     if record and decision.is_final:
         with translation.override(round_.scheme.community.language):  # the case log's language
-            when = date_format(decided_on, "SHORT_DATE_FORMAT")
+            # "Demomøte 1, 2. november 2026": a full date after a comma, never "Demomøte 1 02.11…"
+            when = date_format(decided_on, "DATE_FORMAT")
         items = list(
             decision.items.select_related(
                 "application__round__scheme__community", "application__responsible_organisation"
@@ -302,7 +303,11 @@ def decision_save(
                 application=item.application,
                 granted=item.granted,
                 by=by,
-                message=f"{decision.body}, {decision.meeting} {when}, {decision.case_reference}",
+                message=", ".join(
+                    part
+                    for part in (decision.body, decision.meeting, when, decision.case_reference)
+                    if part
+                ),
             )
         for handler in FINAL_DECISION_HANDLERS:  # the payment stage opens the grants
             handler(items=items)

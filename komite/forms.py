@@ -85,7 +85,7 @@ class AssessmentForm(forms.Form):
                     "" if score is None or score.met is None else ("yes" if score.met else "no")
                 )
                 self.fields[f"met_{criterion.pk}"] = forms.ChoiceField(
-                    label=criterion.title,
+                    label=_("Met or not met"),  # the criterion's title is the group's legend
                     choices=self.MET,
                     required=False,
                     widget=forms.RadioSelect,
@@ -96,7 +96,11 @@ class AssessmentForm(forms.Form):
                     (str(v), str(v)) for v in range(criterion.score_min, criterion.score_max + 1)
                 ]
                 self.fields[f"score_{criterion.pk}"] = forms.TypedChoiceField(
-                    label=criterion.title,
+                    label=_("Score"),  # the criterion's title is the group's legend
+                    # What the ends of the scale mean. Not community data yet (issue 14): the
+                    # same words for every criterion.
+                    help_text=_("%(min)s = very weak, %(max)s = very strong")
+                    % {"min": criterion.score_min, "max": criterion.score_max},
                     choices=choices,
                     coerce=int,
                     empty_value=None,

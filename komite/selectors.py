@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Avg, Count, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery, Sum
 
 from soknad.models import Application, BudgetLine
 from tilskot.models import Criterion, Organisation, Round
@@ -29,6 +29,7 @@ class CriterionStats:
     spread: int | None = None  # highest minus lowest score
     met: int = 0  # for a check: how many found it met
     count: int = 0
+    given: dict[int, int] = field(default_factory=dict)  # score -> how many members gave it
 
 
 @dataclass
@@ -83,26 +84,31 @@ def dashboard(*, round_: Round, viewer) -> tuple[list[Row], list[Criterion]]:
         .annotate(n=Count("pk"))
         .values_list("application", "n")
     )
+    # One row per application, criterion and score given (how many gave it): the means,
+    # spreads and counts come from these, and the scoring overview's pictures draw them.
     stats: dict[int, dict[int, CriterionStats]] = {}
-    for row in (
+    for application, criterion, value, met, n in (
         Score.objects.filter(
             assessment__application__round=round_,
             assessment__submitted_at__isnull=False,
             assessment__withdrawn_at__isnull=True,  # a member disqualified since: not counted
         )
-        .values("assessment__application", "criterion")
-        .annotate(
-            mean=Avg("value"),
-            low=Min("value"),
-            high=Max("value"),
-            met=Count("pk", filter=Q(met=True)),
-            n=Count("pk"),
-        )
+        .values_list("assessment__application", "criterion", "value", "met")
+        .annotate(n=Count("pk"))
+        .order_by()
     ):
-        spread = None if row["low"] is None else row["high"] - row["low"]
-        stats.setdefault(row["assessment__application"], {})[row["criterion"]] = CriterionStats(
-            mean=row["mean"], spread=spread, met=row["met"], count=row["n"]
-        )
+        stat = stats.setdefault(application, {}).setdefault(criterion, CriterionStats())
+        stat.count += n
+        if met:
+            stat.met += n
+        if value is not None:
+            stat.given[value] = stat.given.get(value, 0) + n
+    for per_criterion in stats.values():
+        for stat in per_criterion.values():
+            if stat.given:
+                scores = sum(stat.given.values())
+                stat.mean = sum(v * n for v, n in stat.given.items()) / scores
+                stat.spread = max(stat.given) - min(stat.given)
     visible = _visible_to(viewer, round_, applications)
     rows = []
     scored = [c for c in criteria if c.kind == Criterion.Kind.SCORED]

@@ -8,17 +8,23 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
+from django.utils.formats import get_format, localize
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from soknad.models import Application
 from soknad.rules import party_reason
 from soknad.selectors import application_get
 from soknad.views.case import application_content
+from tilskot.models import Criterion
 from tilskot.roles import Role, has_role
 from tilskot.selectors import round_basic
+from tilskot.templatetags.tilskot import nok
 
-from . import rules, selectors, services
+from . import charts, rules, selectors, services
 from .forms import (
     AppointForm,
     AssessmentForm,
@@ -221,7 +227,10 @@ def application(request, community, application):
     saved in place with htmx (the page still works without JavaScript)."""
     # A save needs only the row; the page (or a save's errors outside htmx) loads the content.
     posted = request.method == "POST"
-    app = application_get(pk=application, with_content=not posted, with_case=False)
+    # The round's review (is it open?) comes with the row: ``rules.can_review`` reads it.
+    app = application_get(
+        pk=application, with_content=not posted, with_case=False, also=("round__review",)
+    )
     if app is None or not rules.can_review(request.user, app):
         raise Http404
     member = rules.member_of(request.user, app.round)
@@ -259,7 +268,9 @@ def application(request, community, application):
     if request.htmx:
         return render(request, "komite/_scoring.html", context)
     if posted:
-        app = context["application"] = application_get(pk=app.pk, with_case=False)
+        app = context["application"] = application_get(
+            pk=app.pk, with_case=False, also=("round__review",)
+        )
     context["content"] = application_content(app)
     return render(request, "komite/application.html", context)
 
@@ -279,10 +290,123 @@ def dashboard(request, community, round):
             "community": request.community,
             "round": round_,
             "rows": rows,
+            "table_rows": _dashboard_rows(rows, criteria, round_.budget),
             "criteria": criteria,
             "budget": round_.budget,
+            "spread": charts.score_spread(rows, criteria),
+            "is_secretariat": is_secretariat,  # the breadcrumbs: the secretariat's way here
         },
     )
+
+
+def _dashboard_rows(rows: list[selectors.Row], criteria, budget) -> SafeString:
+    """The scoring overview's table rows, written out in Python as the secretariat's table rows
+    are (``soknad.views.screening.table_rows``): a template loop over every criterion of every
+    application was most of the page's time."""
+    separator = get_format("DECIMAL_SEPARATOR")
+    # (gettext outside the f-strings: makemessages does not look inside them)
+    hidden_text, over_text = escape(_("hidden")), escape(_("Over the money available"))
+    hidden = f'<td><span class="small muted">{hidden_text}</span></td>'
+    over_tag = f'<span class="ds-tag" data-color="warning" data-size="sm">{over_text}</span>'
+    checks = {c.pk for c in criteria if c.kind == Criterion.Kind.CHECK}
+    met_text, spread_text = _("%(met)s of %(n)s met"), _("spread %(spread)s")
+    lines = []
+    for row in rows:
+        cells = []
+        for criterion in criteria:
+            stat = row.stats.get(criterion.pk) if row.visible else None
+            if not row.visible:
+                cells.append(hidden)
+            elif not stat:
+                cells.append("<td>–</td>")
+            elif criterion.pk in checks:
+                cells.append(f"<td>{escape(met_text % {'met': stat.met, 'n': stat.count})}</td>")
+            else:
+                mean = "–" if stat.mean is None else f"{stat.mean:.1f}".replace(".", separator)
+                spread = escape(spread_text % {"spread": stat.spread})
+                cells.append(f'<td>{mean} <span class="small muted nowrap">({spread})</span></td>')
+        over = bool(budget is not None and row.running_requested and row.running_requested > budget)
+        opening = '<tr class="over-budget">' if over else "<tr>"
+        lines.append(
+            f"{opening}<td>{row.rank or '–'}</td>"
+            f'<th scope="row">{escape(row.application)}</th>'
+            f'<td class="nowrap">{row.submitted} / {row.eligible}</td>{"".join(cells)}'
+            f'<td class="num">{"–" if row.total is None else escape(localize(row.total))}</td>'
+            f'<td class="num">{nok(row.requested)}</td><td class="num">'
+            f"{'' if row.running_requested is None else nok(row.running_requested)}"
+            f"{' ' + over_tag if over else ''}</td></tr>"
+        )
+    return mark_safe("\n".join(lines))  # noqa: S308 -- its texts are escaped
+
+
+def _score_summaries(
+    rows: list[selectors.Row], criteria, language: str, *, as_cells: bool
+) -> dict[int, SafeString]:
+    """Each application's scores as the ranking uses them (the mean per criterion, the total),
+    drawn for the recommendation page: table cells for the sent recommendation (``as_cells``),
+    or a folded list under the form's item. Written out in Python, as the secretariat's table
+    rows are: a template loop over every criterion of hundreds of applications cost the page
+    a third of its time."""
+    separator = get_format("DECIMAL_SEPARATOR")
+    lang = escape(language)
+    titles = [escape(c.title) for c in criteria]
+    checks = {c.pk for c in criteria if c.kind == Criterion.Kind.CHECK}
+    met_text, dash = _("%(met)s of %(n)s met"), "–"
+    no_total = escape(_("No total score yet"))
+    summaries = {}
+    for row in rows:
+        texts = []
+        for criterion in criteria:
+            stat = row.stats.get(criterion.pk)
+            if stat and criterion.pk in checks:
+                texts.append(escape(met_text % {"met": stat.met, "n": stat.count}))
+            elif stat and stat.mean is not None:
+                texts.append(f"{stat.mean:.2f}".replace(".", separator))
+            else:
+                texts.append(dash)
+        total = None if row.total is None else f"{row.total:.2f}".replace(".", separator)
+        if as_cells:
+            html = "".join(f'<td class="num">{text}</td>' for text in texts) + (
+                f'<td class="num">{dash}</td>'
+                if total is None
+                else f'<td class="num"><strong>{total}</strong></td>'
+            )
+        else:
+            summary = (
+                no_total
+                if total is None
+                else escape(
+                    _("Total score %(total)s (rank %(rank)s)") % {"total": total, "rank": row.rank}
+                )
+            )
+            facts = "".join(
+                f'<dt lang="{lang}">{title}</dt><dd>{text}</dd>'
+                for title, text in zip(titles, texts, strict=True)
+            )
+            html = (
+                f'<details class="ds-details scores"><summary>{summary}</summary>'
+                f'<div><dl class="facts">{facts}</dl></div></details>'
+            )
+        summaries[row.application.pk] = mark_safe(html)  # noqa: S308 -- its texts are escaped
+    return summaries
+
+
+def _sent_rows(items, scores: dict[int, SafeString] | None, criteria) -> SafeString:
+    """The sent recommendation's table rows (place, application, the scores where shown, the
+    proposal, amount and conditions or reason), written out in Python as the overview's are."""
+    grant, reject = escape(_("Grant")), escape(_("Reject"))
+    no_scores = '<td class="num">–</td>' * (len(criteria) + 1)
+    lines = []
+    for item in items:
+        shown = "" if scores is None else scores.get(item.application_id, no_scores)
+        amount = "" if item.amount is None else nok(item.amount)
+        lines.append(
+            f'<tr><td>{item.order}</td><th scope="row">{escape(item.application)}</th>{shown}'
+            f'<td>{grant if item.grant else reject}</td><td class="num">{amount}</td>'
+            f'<td class="text">{linebreaksbr(item.conditions or item.reason, autoescape=True)}</td>'
+            "</tr>"
+        )
+    return mark_safe("\n".join(lines))  # noqa: S308 -- its texts are escaped
 
 
 @login_required
@@ -294,7 +418,7 @@ def recommendation(request, community, round):
     can_edit = rules.can_manage_committee(request.user, round_)
     if not can_edit and not has_role(request.user, round_.scheme.community, Role.DECISION_BODY):
         raise Http404
-    rows, _criteria = selectors.dashboard(round_=round_, viewer=request.user)
+    rows, criteria = selectors.dashboard(round_=round_, viewer=request.user)
     saved = Recommendation.objects.filter(round=round_).first()
     items = (
         {i.application_id: i for i in saved.items.select_related("application")} if saved else {}
@@ -304,12 +428,18 @@ def recommendation(request, community, round):
         key=lambda a: items[a.pk].order if a.pk in items else 10_000,
     )
     sent = saved is not None and saved.status == Recommendation.Status.SENT
-    form = RecommendationForm(
-        request.POST if request.method == "POST" and can_edit and not sent else None,
-        applications=applications,
-        items=items,
+    # The form only where it is shown: a sent recommendation and the decision body's reading
+    # are a table (building the form of hundreds of items cost that page a third of its time).
+    form = (
+        RecommendationForm(
+            request.POST if request.method == "POST" else None,
+            applications=applications,
+            items=items,
+        )
+        if can_edit and not sent
+        else None
     )
-    if form.is_bound and form.is_valid():
+    if form is not None and form.is_bound and form.is_valid():
         try:
             services.recommendation_save(
                 round_=round_, by=request.user, items=form.items(), send="send" in request.POST
@@ -325,12 +455,21 @@ def recommendation(request, community, round):
                 else _("Saved."),
             )
             return redirect(request.path)
-    errors = [("", e) for e in form.non_field_errors()] + [
-        (form[name].id_for_label, f"{form[name].label}: {e}")
-        for name, field_errors in form.errors.items()
-        if name != "__all__"
-        for e in field_errors
-    ]
+    errors = (
+        [("", e) for e in form.non_field_errors()]
+        + [
+            (form[name].id_for_label, f"{form[name].label}: {e}")
+            for name, field_errors in form.errors.items()
+            if name != "__all__"
+            for e in field_errors
+        ]
+        if form is not None
+        else []
+    )
+    listed = [items[a.pk] for a in applications if a.pk in items]
+    show_scores = any(r.visible for r in rows)
+    # Each application's scores as the ranking uses them, where the viewer may see them.
+    scores = _score_summaries(rows, criteria, request.community.language, as_cells=sent)
     return render(
         request,
         "komite/recommendation.html",
@@ -344,7 +483,17 @@ def recommendation(request, community, round):
             "is_secretariat": can_edit,  # the decision body reads it, not the scores
             "error_list": errors,
             "requested": {r.application.pk: r.requested for r in rows},
-            "items": [items[a.pk] for a in applications if a.pk in items],
+            "items": listed,
+            "sent_rows": _sent_rows(listed, scores if show_scores else None, criteria)
+            if sent
+            else "",
+            # the decision body sees the running sum once the recommendation is sent
+            "running_sum": charts.running_sum(list(items.values()), round_.budget)
+            if can_edit or sent
+            else None,
+            "scores": scores,
+            "criteria": criteria,
+            "show_scores": show_scores,
         },
     )
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from soknad import rules as application_rules
 from soknad.exports import table_xlsx
 from soknad.pdf import stylesheet
 from soknad.uploads import UnsafeFileError, stored_type
@@ -25,6 +26,7 @@ from utbetaling import rules as grant_rules
 from utbetaling.views import grant_or_404
 
 from . import selectors, services
+from .charts import granted_by_area
 from .forms import ReportForm, ReturnReportForm
 from .models import FinalReport
 
@@ -76,6 +78,7 @@ def render_report(request, grant, report, *, form=None, return_form=None, errors
             "form": form,
             "can_edit": can_edit,
             "is_secretariat": grant_rules.is_secretariat(request.user, grant),
+            "may_read_application": application_rules.can_read(request.user, grant.application),
             "return_form": return_form or ReturnReportForm(),
             "missing": services.report_missing(report) if can_edit else [],
             "error_list": errors
@@ -209,7 +212,11 @@ def _require_status_reader(request):
 def status(request, community):
     _require_status_reader(request)
     years = selectors.status_years()
-    return render(request, "rapport/status.html", {"community": request.community, "years": years})
+    return render(
+        request,
+        "rapport/status.html",
+        {"community": request.community, "years": years, "granted_chart": granted_by_area()},
+    )
 
 
 def _status_headers() -> list[str]:

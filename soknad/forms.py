@@ -223,7 +223,7 @@ class InviteForm(forms.Form):
 
 class WithdrawForm(forms.Form):
     reason = forms.CharField(
-        label=_("Why do you withdraw the application? (optional)"),
+        label=_("Why do you withdraw the application?"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )

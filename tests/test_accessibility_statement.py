@@ -30,7 +30,7 @@ def english(client):
 
 def section(page: str, heading_id: str) -> str:
     """The text of the <section> labelled by ``heading_id``."""
-    match = re.search(rf'<section aria-labelledby="{heading_id}".*?</section>', page, re.S)
+    match = re.search(rf'<section[^>]* aria-labelledby="{heading_id}".*?</section>', page, re.S)
     assert match, f"no section {heading_id}"
     return " ".join(match.group(0).split())
 
@@ -65,6 +65,25 @@ def test_the_statement_has_every_part_uutilsynet_asks_for(english, world):
     assert 'href="https://www.diskrimineringsnemnda.no/"' in complaints
     assert "handles complaints" in complaints
     assert "answer late" in complaints
+
+
+def test_a_known_deviation_is_listed_with_whom_it_affects(english, world, monkeypatch):
+    """Issue 13 fixed the deviations known before; one found later is listed like this."""
+    from tilskot import accessibility
+
+    found = accessibility.Deviation(
+        "1.4.10",
+        "Reflow",
+        "A wide table scrolls the page sideways.",
+        (accessibility.LIMITED_VISION,),
+    )
+    monkeypatch.setattr(accessibility, "DEVIATIONS", (found,))
+    page = english.get(URL).text
+    assert f"it breaks 1 of the {REQUIREMENTS}." in section(page, "requirements-heading")
+    deviations = section(page, "deviations-heading")
+    assert "1.4.10 Reflow" in deviations
+    assert "A wide table scrolls the page sideways." in deviations
+    assert "use with limited vision" in deviations
 
 
 def test_each_known_deviation_names_its_criterion_and_whom_it_affects():

@@ -180,7 +180,7 @@ class TestTheCaseShowsTheWholeApplication:
             "NOK\u00a0200,000",  # requested in all
             "NOK\u00a075,000",  # own contribution in all
             "NOK\u00a080,000",  # gains per year
-            '<span class="badge text-bg-primary fs-6">Submitted</span>',
+            '<span class="ds-tag application-status" data-color="info">Submitted</span>',
         ):
             assert shown in html, shown
         with scopes_disabled():
@@ -265,7 +265,7 @@ def test_the_case_log_shows_who_changed_what_when(client, world, application):
     client.force_login(application.owner)
     response = client.get(case_url(application))
     assert response.context["status_changes"] == [change]
-    row = response.text.split('<table class="table status-log">')[1]
+    row = response.text.split('<table class="ds-table status-log')[1]
     for shown in ("Submitted", "Complete", str(world.sigrid), "Alt er med."):
         assert shown in row, shown
 
@@ -303,3 +303,17 @@ def test_a_granted_case_with_its_letter_and_grant_stays_within_20_queries(
         queries, response = count_queries(lambda: client.get(case_url(application)))
         assert response.status_code == 200
         assert queries <= 20, user
+
+
+def test_a_budget_line_of_an_organisation_no_longer_a_party_still_shows_it(
+    client, world, application
+):
+    """The case view takes a budget line's party from the parties it has read; one that is no
+    longer among them (a partner removed after the line was written) is read for it."""
+    with scopes_disabled():
+        former = OrganisationFactory(community=world.bergen, name="Tidlegare partnar")
+        BudgetLineFactory(application=application, organisation=former)
+    client.force_login(world.sigrid)
+    response = client.get(case_url(application))
+    budget = response.text.split('<table class="ds-table budget"')[1].split("</table>")[0]
+    assert "Tidlegare partnar" in budget

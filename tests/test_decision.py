@@ -331,7 +331,12 @@ class TestThePage:
         assert response.status_code == 302
         page = client.get(self.url(world)).content.decode()
         assert "32/26" in page
-        assert '<form method="post" novalidate class="decision-form">' not in page
+        assert 'class="decision-form' not in page  # locked: no form
+        assert 'class="recorded"' in page
+        # The meeting's name and its date cannot be read as one ("SSU 4/2026 2. november"):
+        # the date comes in brackets after the name.
+        recorded = re.search(r'<p class="recorded">(.*?)</p>', page, re.S).group(1)
+        assert re.search(r"SSU 4/2026\W{0,2} \([^)]*\d{4}\)", " ".join(recorded.split()))
 
     def test_only_the_decision_body_and_the_secretariat(self, world, client, apps):
         client.force_login(world.kari)

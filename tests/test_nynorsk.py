@@ -43,6 +43,7 @@ from .test_tenancy import (
     VALUES,
     all_patterns,
     build,
+    give_logo,
     make_objects,
     tenant_patterns,
 )
@@ -189,6 +190,8 @@ def test_every_page_of_bergen_is_nynorsk(client, world, route, name):
         for fragment, prepare in PREPARE_OWN.items():
             if fragment in route and params:
                 prepare(world.bergen, own)
+    if name == "community_logo":  # a picture, found once there is one
+        give_logo(world.bergen)
     client.force_login(world.admin)
     url = build(route, {"community": "bergen", **own})
     status, found = read(client, url)

@@ -2,14 +2,15 @@
 typed lost; sent once and then locked; read by the decision body."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
-from komite import decisions
-from komite.models import Recommendation, RoundReview
+from komite import decisions, services
+from komite.models import ConflictDeclaration, Membership, Recommendation, RoundReview
 from soknad.models import Application, BudgetLine
 from tilskot.roles import Role
 from tilskot.services import role_grant
@@ -169,6 +170,43 @@ def test_the_decision_body_reads_and_others_get_404(world, client, round_):
     assert [i.application.title for i in page.context["items"]] == ["Alfa", "Beta"]
     client.force_login(world.kari)  # an applicant
     assert client.get(url(round_)).status_code == 404
+
+
+def test_the_recommendation_shows_the_scores_the_ranking_uses(world, client, round_):
+    """Each application's mean per criterion and its total (the sum of the means, as the
+    ranking counts it), in the form and in the sent table."""
+    with scope(community=world.ostfold):
+        criteria = list(round_.scheme.criteria.filter(kind="scored"))
+        apps = {a.title: a for a in Application.objects.filter(round=round_)}
+        other = UserFactory(email="medlem@tilskot.test")  # kari owns the applications
+        for user, values in ((other, (4, 5)), (world.per, (3, 2))):
+            member = Membership.objects.create(round=round_, user=user, appointed_by=world.ola)
+            for app in apps.values():
+                ConflictDeclaration.objects.create(
+                    application=app, member=member, has_conflict=False
+                )
+                services.assessment_save(
+                    application=app,
+                    user=user,
+                    submit=True,
+                    scores={c.pk: (v, None, "") for c, v in zip(criteria, values, strict=False)},
+                )
+    assert len(criteria) == 2
+    client.force_login(world.ola)
+    page = client.get(url(round_)).content.decode()
+    assert "3,50" in page  # Alfa's mean on both criteria: (4 + 3) / 2 and (5 + 2) / 2
+    assert "7,00" in page  # the total
+    post(
+        client, round_, [("Alfa", "grant", "600000", ""), ("Beta", "reject", "", "Nei")], send=True
+    )
+    page = client.get(url(round_)).content.decode()
+    table = re.search(r'<table class="ds-table recommendation".*?</table>', page, re.S).group(0)
+    for criterion in criteria:
+        assert criterion.title in table  # the criterion's whole name heads its column
+    alfa_row = re.search(r"<tr>\s*<td>1</td>.*?</tr>", table, re.S).group(0)
+    cells = [" ".join(c.split()) for c in re.findall(r"<td[^>]*>(.*?)</td>", alfa_row, re.S)]
+    assert cells[1:3] == ["3,50", "3,50"]
+    assert "<strong>7,00</strong>" in cells[3]
 
 
 def test_the_sent_recommendation_reads_in_the_same_queries_for_2_and_40_items(

@@ -3,6 +3,7 @@ running sum against the budget; scores hidden until a member has submitted their
 with a conflict left out; a fixed number of queries however large the round."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -108,6 +109,36 @@ class TestScoring:
         assert "<html" not in response.text
         with scopes_disabled():
             assert sorted(Score.objects.values_list("value", flat=True)) == [2, 4]
+        # The swapped part keeps every control's id and name (tilskot.js puts the focus back on
+        # the one that had it), and says in a status message that it saved.
+        for name in (f"score_{c1.pk}", f"comment_{c1.pk}", "overall", "save", "submit"):
+            assert f'name="{name}"' in response.text
+        assert f'id="id_score_{c1.pk}_4"' in response.text
+        status = re.search(r'<p role="status" id="save-status"[^>]*>(.*?)</p>', response.text, re.S)
+        assert "Lagret" in status.group(1)  # Østfold speaks bokmål
+
+    def test_the_scale_says_what_its_ends_mean(self, world, client, setup):
+        app = setup["apps"][0]
+        client.force_login(world.kari)
+        url = reverse("komite:application", kwargs={"community": "ostfold", "application": app.pk})
+        page = client.get(url).content.decode()
+        c1, _c2 = setup["criteria"]
+        # The radio group of each criterion: its legend, then what 1 and 5 mean, tied to it.
+        group = re.search(
+            rf'<fieldset class="ds-fieldset" aria-describedby="id_score_{c1.pk}_helptext">'
+            r"(.*?)</fieldset>",
+            page,
+            re.S,
+        )
+        assert group, "the score's radio group is described by its scale"
+        description = re.search(r'<p data-field="description"[^>]*>(.*?)</p>', group.group(1))
+        assert re.fullmatch(r"1 = .+, 5 = .+", description.group(1))
+        assert page.count('class="narrow-only"') == 1  # the jump to the form on a phone
+        assert '<a href="#scoring">' in page
+        # The save status is on the page before any save, saying so.
+        status = re.search(r'<p role="status" id="save-status"[^>]*>(.*?)</p>', page, re.S)
+        assert status.group(1).strip()
+        assert "Lagret." not in status.group(1)
 
 
 class TestDashboard:
@@ -153,6 +184,30 @@ class TestDashboard:
         client.force_login(setup["third"])  # conflict on Beta: never sees it
         rows = {r.application.title: r for r in client.get(url).context["rows"]}
         assert rows["Beta"].visible is False
+
+    def test_the_rows_read_in_the_communitys_language(self, world, client, setup):
+        """The overview's rows (written in Python, komite.views._dashboard_rows): a member sees
+        the scores of what they have scored, "skjult" (hidden) for the rest, in bokmål for
+        Østfold; the mean with one decimal and its spread; over the money: a tag."""
+        alfa = setup["apps"][0]
+        score(world, world.kari, alfa, [4, 5])
+        score(world, world.per, alfa, [2, 5])
+        with scopes_disabled():
+            setup["round"].budget = 550_000  # Alfa (600 000) alone goes over
+            setup["round"].save()
+        client.force_login(world.per)
+        url = reverse(
+            "komite:dashboard", kwargs={"community": "ostfold", "round": setup["round"].pk}
+        )
+        page = client.get(url).content.decode()
+        body = re.search(r"<tbody>(.*?)</tbody>", page, re.S).group(1)
+        alfa_row, beta_row = re.findall(r"<tr[^>]*>.*?</tr>", body, re.S)
+        assert '<tr class="over-budget">' in alfa_row
+        assert "Over tilgjengelige midler" in alfa_row
+        cells = re.findall(r"<td>(\d,\d) <span[^>]*>\((.*?)\)</span></td>", alfa_row)
+        assert cells == [("3,0", "spredning 2"), ("5,0", "spredning 0")]
+        assert beta_row.count("skjult") == 2  # Beta not scored by per: hidden, in bokmål
+        assert "hidden" not in body
 
     def test_check_criteria_count_how_many_found_them_met(self, world, setup):
         with scope(community=world.ostfold):
@@ -216,4 +271,4 @@ class TestDashboard:
         client.force_login(world.ola)
         url = reverse("komite:dashboard", kwargs={"community": "ostfold", "round": round_.pk})
         queries = assert_queries_do_not_grow(lambda: client.get(url), grow, sizes=(10, 500))
-        assert queries == 12
+        assert queries == 12  # the pictures of the spread draw what the page has read

@@ -8,6 +8,7 @@
 - Every URL outside a community is in a known list, so a new one is a conscious decision.
 """
 
+import io
 import re
 from collections.abc import Callable
 
@@ -17,6 +18,7 @@ from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from django_scopes import ScopeError, scope, scopes_disabled
+from PIL import Image
 
 from komite.models import (
     ConflictDeclaration,
@@ -358,6 +360,13 @@ def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path  # uploads made by the factories
 
 
+def give_logo(community) -> None:
+    """The community's logo (a page of its own, found once there is one)."""
+    png = io.BytesIO()
+    Image.new("RGB", (12, 4)).save(png, format="PNG")
+    community.logo.save("logo.png", ContentFile(png.getvalue()))
+
+
 @pytest.mark.parametrize(("route", "name"), tenant_patterns())
 def test_foreign_objects_are_404_and_own_objects_are_not(client, world, route, name):
     params = [m.group("name") for m in PARAM.finditer(route) if m.group("name") != "community"]
@@ -368,6 +377,8 @@ def test_foreign_objects_are_404_and_own_objects_are_not(client, world, route, n
         own = make_objects(world.bergen, params)
         foreign = make_objects(world.ostfold, params)
 
+    if name == "community_logo":
+        give_logo(world.bergen)
     client.force_login(world.admin)  # a superuser: no role check stands in for the scope
     with scopes_disabled():
         for fragment, prepare in PREPARE_OWN.items():

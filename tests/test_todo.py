@@ -48,7 +48,7 @@ def listed(page) -> list[tuple[str, str]]:
 
 
 def items_in_html(page) -> int:
-    return page.text.count('<li class="list-group-item todo">')
+    return page.text.count('<li class="todo panel">')
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ admin.site.site_title = _("Tilskot")
 community_patterns = [
     path("", views.CommunityView.as_view(), name="community"),
     path("runde/<int:round>/", views.RoundView.as_view(), name="round"),
+    path("logo", views.community_logo, name="community_logo"),
     path("sekretariat/", views.SecretariatView.as_view(), name="secretariat"),
     path("personer/", people_views.PeopleView.as_view(), name="people"),
     path(

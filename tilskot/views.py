@@ -1,5 +1,7 @@
 """Public pages of Tilskot and of each community, and the secretariat's overview."""
 
+import mimetypes
+
 from allauth.account.utils import get_next_redirect_url
 from allauth.account.views import LogoutView as AllauthLogoutView
 from django.conf import settings
@@ -7,9 +9,10 @@ from django.contrib import messages
 from django.contrib.auth.mixins import AccessMixin, LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 from django_scopes import scope
@@ -200,6 +203,22 @@ class TodoStartView(LoginRequiredMixin, TemplateView):
         if len(waiting) == 1:
             return redirect("todo", community=waiting[0][0].slug)
         return self.render_to_response(self.get_context_data(waiting=waiting))
+
+
+def community_logo(request, community):
+    """The community's logo for the service header: public, like the community's name, and
+    read through the storage API (local disk or object storage)."""
+    active = request.community
+    if not active.logo:
+        raise Http404
+    try:
+        file = active.logo.storage.open(active.logo.name, "rb")
+    except OSError as error:
+        raise Http404 from error
+    kind = mimetypes.guess_type(active.logo.name)[0] or "application/octet-stream"
+    response = FileResponse(file, content_type=kind)
+    patch_cache_control(response, public=True, max_age=3600)
+    return response
 
 
 def health(request):

@@ -14,10 +14,13 @@ from itertools import groupby
 from django import forms
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import render
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from tilskot.forms import error_list
 from tilskot.models import ApplicationQuestion, Criterion, Organisation
+from tilskot.templatetags.tilskot import required_mark
 from tilskot.views import CommunityPageView
 
 from .. import rules
@@ -29,16 +32,17 @@ Status = Application.Status
 
 TEMPLATE = "soknad/application.html"
 
-# Bootstrap badge per status; the text is always the status's name, never the colour alone.
-STATUS_BADGES: dict[str, str] = {
-    Status.DRAFT: "text-bg-secondary",
-    Status.SUBMITTED: "text-bg-primary",
-    Status.MORE_INFO: "text-bg-warning",
-    Status.COMPLETE: "text-bg-success",
-    Status.REJECTED: "text-bg-danger",
-    Status.WITHDRAWN: "text-bg-dark",
-    Status.GRANTED: "text-bg-success",
-    Status.NOT_GRANTED: "text-bg-danger",
+# The colour of the status tag (Designsystemet's ds-tag); the text is always the status's name,
+# never the colour alone.
+STATUS_COLORS: dict[str, str] = {
+    Status.DRAFT: "neutral",
+    Status.SUBMITTED: "info",
+    Status.MORE_INFO: "warning",
+    Status.COMPLETE: "success",
+    Status.REJECTED: "danger",
+    Status.WITHDRAWN: "neutral",
+    Status.GRANTED: "success",
+    Status.NOT_GRANTED: "danger",
 }
 
 TEXT_FIELDS = (
@@ -177,6 +181,51 @@ class MoreInfoForm(forms.Form):
         },
     )
 
+    def steps_field(self) -> SafeString:
+        """The check boxes of ``steps`` in Designsystemet's markup (as our crispy-forms pack
+        draws them), written out in Python like ``{% form_field %}``, which has no check-box
+        group."""
+        field = self["steps"]
+        auto_id, errors = field.auto_id, field.errors
+        error_id = f"{auto_id}_error" if errors else ""
+        chosen = {str(v) for v in (field.value() or [])}
+        invalid = mark_safe(' aria-invalid="true"') if errors else ""
+        boxes = format_html_join(
+            "",
+            '<div class="ds-field"><input class="ds-input" type="checkbox" name="{}" '
+            'value="{}" id="{}_{}"{}{}><label class="ds-label" for="{}_{}">{}</label></div>',
+            (
+                (
+                    field.html_name,
+                    value,
+                    auto_id,
+                    i,
+                    " checked" if value in chosen else "",
+                    invalid,
+                    auto_id,
+                    i,
+                    label,
+                )
+                for i, (value, label) in enumerate(field.field.choices)
+            ),
+        )
+        return format_html(
+            '<fieldset class="ds-fieldset" id="{}"{}><legend class="ds-label">{}{}</legend>'
+            "{}{}</fieldset>",
+            auto_id,
+            format_html(' aria-describedby="{}"', error_id) if errors else "",
+            field.label,
+            required_mark(field),
+            boxes,
+            format_html(
+                '<p class="ds-validation-message" data-field="validation" id="{}">{}</p>',
+                error_id,
+                " ".join(errors),
+            )
+            if errors
+            else "",
+        )
+
 
 class RejectForm(forms.Form):
     prefix = "reject"
@@ -261,7 +310,7 @@ def case_context(
         errors.insert(0, ("screening", error))
     return {
         "application": application,
-        "status_badge": STATUS_BADGES[application.status],
+        "status_color": STATUS_COLORS[application.status],
         "content": application_content(application),
         "is_applicant": is_applicant,
         "can_screen": can_screen,

@@ -60,7 +60,8 @@ def test_from_registration_to_resubmission(
     link = re.search(r"http://\S+/konto/confirm-email/\S+/", mail.outbox[-1].body).group(0)
     page.goto(link)
     page.get_by_role("button", name="Confirm").click()
-    expect(page.locator("header")).to_contain_text("ingrid@halden.kommune.no")
+    # Logged in: the account menu in the header bears her name.
+    expect(page.locator("header .account-menu summary")).to_contain_text("Ingrid")
 
     # 2. Start an application in Østfold's open round.
     page.goto(f"{live_server.url}/ostfold/")
@@ -125,6 +126,15 @@ def test_from_registration_to_resubmission(
     per.get_by_label("Kind of own contribution").select_option("staff")
     per.get_by_role("button", name="Save", exact=True).click()
     expect(per.locator("table.totals")).to_contain_text("400,000")
+    # Required fields are marked one way, explained once; on a phone the budget's lines and
+    # totals reflow: the page never scrolls sideways (WCAG 1.4.10).
+    expect(per.locator("label[for=id_budget-0-year]")).to_have_text(
+        re.compile(r"Year\s+\(required\)")
+    )
+    expect(per.get_by_text("Fields marked (required) must be filled in.")).to_have_count(1)
+    for width in (375, 1280):
+        per.set_viewport_size({"width": width, "height": 800})
+        assert per.evaluate("document.documentElement.scrollWidth") <= width
 
     # Submitting binds the trust: the secretariat has confirmed Ingrid as its signer
     # (the confirming itself is in test_representation_browser.py).

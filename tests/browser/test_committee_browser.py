@@ -13,6 +13,18 @@ from tilskot.models import Organisation
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+def contrast_on_white(css_colour: str) -> float:
+    """WCAG contrast of an opaque ``rgb(r, g, b)`` colour against white."""
+    red, green, blue = (int(v) for v in re.findall(r"\d+", css_colour)[:3])
+
+    def channel(value):
+        value /= 255
+        return value / 12.92 if value <= 0.04045 else ((value + 0.055) / 1.055) ** 2.4
+
+    luminance = 0.2126 * channel(red) + 0.7152 * channel(green) + 0.0722 * channel(blue)
+    return 1.05 / (luminance + 0.05)
+
+
 def test_appoint_open_declare_and_read(browse, live_server, world, another_browser):
     with scope(community=world.ostfold):
         trust = Organisation.objects.get(kind="hospital_trust")
@@ -55,13 +67,30 @@ def test_appoint_open_declare_and_read(browse, live_server, world, another_brows
     expect(member).to_have_url(re.compile(r"/ostfold/komite/soknad/\d+/$"))
     expect(member.get_by_role("heading", level=1)).to_have_text("Felles legevakt")
 
-    # Scoring in place (htmx): the page is not reloaded, the form answers where it stands.
+    # On a phone the form comes after the application: a link at the top jumps to it. On a
+    # wide screen the two stand side by side and the link is hidden.
+    member.set_viewport_size({"width": 375, "height": 800})
+    jump = member.locator("main .narrow-only a[href='#scoring']")
+    expect(jump).to_be_visible()
+    jump.click()
+    assert member.locator("#scoring").bounding_box()["y"] < 100  # scrolled to the form
+    member.set_viewport_size({"width": 1280, "height": 900})
+    expect(jump).to_be_hidden()
+
+    # The score controls' borders stand out from the page at 3:1 or more (WCAG 1.4.11).
+    radio = member.locator("fieldset.criterion input[type=radio]").first
+    border = radio.evaluate("(e) => getComputedStyle(e).borderTopColor")
+    assert contrast_on_white(border) >= 3, border
+
+    # Scoring in place (htmx): the page is not reloaded, the form answers where it stands,
+    # the save status says so, and the focus stays on the button that saved.
     url_before = member.url
     for fieldset in member.locator("fieldset.criterion").all():
         fieldset.locator("input[type=radio][value='4']").check()
     member.locator("form.assessment button[name=submit]").click()
-    expect(member.locator("#scoring .alert-success")).to_be_visible()
+    expect(member.locator("#scoring [role=status]")).to_contain_text("Vurderingen din er sendt inn")
     assert member.url == url_before
+    expect(member.locator("form.assessment button[name=submit]")).to_be_focused()
     member.goto(f"{live_server.url}/ostfold/komite/runde/{world.ostfold_round.pk}/oversikt/")
     expect(member.locator("table.dashboard tbody tr").first).to_contain_text("Felles legevakt")
     expect(member.locator("table.dashboard tbody tr").first).to_contain_text(

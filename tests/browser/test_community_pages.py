@@ -20,7 +20,7 @@ def test_visitor_reads_the_communities_in_their_languages(browse, world):
     expect(page.locator(".round-card")).to_have_count(1)
 
     page.get_by_label("Språk").select_option("en")
-    page.locator("#language-form button").click()
+    page.get_by_role("button", name="Bytt språk").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_role("heading", name="Open and upcoming rounds")).to_be_visible()
     expect(page).to_have_url(re.compile(r"/bergen/$"))

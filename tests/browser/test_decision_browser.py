@@ -100,7 +100,8 @@ def score_all(member, base, round_pk, *, score: str):
         for fieldset in member.locator("fieldset.criterion").all():
             fieldset.locator(f"input[type=radio][value='{score}']").check()
         member.locator("form.assessment button[name=submit]").click()
-        expect(member.locator("#scoring .alert-success")).to_be_visible()
+        status = member.locator("#scoring [role=status]")
+        expect(status).to_contain_text("Vurderinga di er send inn")
 
 
 def test_from_committee_to_public_list(browse, live_server, world, another_browser, bergen_round):

@@ -113,7 +113,7 @@ def test_from_acceptance_to_closed_grant(browse, live_server, world, another_bro
     log_in(finance, base, "okonomi@tilskot.test", "/bergen/okonomi/")
     expect(finance.locator("table.finance")).to_contain_text("Felles legevakt på Askøy")
     finance.locator("table.finance a", has_text="Felles legevakt på Askøy").click()
-    finance.locator("table.payments button.btn-success").click()
+    finance.locator("table.payments button", has_text="Godkjenn").click()
     expect(finance.locator("table.payments")).to_contain_text("Godkjend")
     finance.locator("table.payments input[type=date]").fill(timezone.localdate().isoformat())
     finance.locator("table.payments form.paid button").click()
@@ -171,7 +171,7 @@ def test_from_acceptance_to_closed_grant(browse, live_server, world, another_bro
     secretariat.locator("#decide-form button[name=approve]").click()
     expect(secretariat.locator(".report-status")).to_have_text("Godkjend")
     secretariat.goto(f"{base}{grant_path}")
-    expect(secretariat.locator("main .badge").first).to_have_text("Avslutta")
+    expect(secretariat.locator("main .grant-status")).to_have_text("Avslutta")
 
     # 6. The learning points are public (the page needs no log-in; test_granted.py shows it).
     page.goto(f"{base}/bergen/tildelt/")

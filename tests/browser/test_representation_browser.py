@@ -146,11 +146,12 @@ def test_an_unconfirmed_writer_asks_a_signer_who_submits(
     expect(page.locator(submit)).to_be_disabled()
     page.locator(".signing button.ask-signer", has_text="Siv Berg").click()
     expect(page).to_have_url(re.compile(re.escape(review) + "$"))
-    expect(page.locator(".alert-success")).to_contain_text("Siv Berg")
+    expect(page.get_by_role("status")).to_contain_text("Siv Berg")
     [asked] = [m for m in mail.outbox if m.to == [siv.email]]
     path = re.search(r"https?://[^/\s]+(/bergen/soknad/\d+/steg/review/)", asked.body).group(1)
 
     # Siv follows the e-mail's link, logs in through Ansattporten and submits.
+    signer.locator("header .account-menu summary").click()  # the account menu holds log-out
     signer.locator("header form[action$='/konto/logg-ut/'] button").click()
     # Logged out here and at Ansattporten, back on the start page.
     expect(signer).to_have_url(f"{live_server.url}/")
