@@ -264,3 +264,41 @@ def test_the_sent_recommendation_as_pdf(world, client, round_):
         assert expected in text
     client.force_login(world.kari)
     assert client.get(pdf_url).status_code == 404
+
+
+def test_the_sent_table_and_the_overview_escape_what_people_typed(world, client, round_):
+    """The rows written in Python (komite.views._sent_rows, _dashboard_rows) escape titles and
+    texts as a template would, and keep the line breaks of a reason."""
+    with scopes_disabled():
+        Application.objects.filter(round=round_, title="Alfa").update(title="Alfa <i>&</i>")
+        Application.objects.filter(round=round_, title="Beta").update(title="Beta")
+    client.force_login(world.ola)
+    reason = "<script>alert(1)</script>\nAndre linje"
+    with scopes_disabled():
+        apps = {a.title: a.pk for a in Application.objects.filter(round=round_)}
+    data = {"send": "1"}
+    for place, (title, decision, amount, conditions, why) in enumerate(
+        (("Alfa <i>&</i>", "grant", "600000", "", ""), ("Beta", "reject", "", "", reason)),
+        start=1,
+    ):
+        pk = apps[title]
+        data.update(
+            {
+                f"order_{pk}": place,
+                f"decision_{pk}": decision,
+                f"amount_{pk}": amount,
+                f"conditions_{pk}": conditions,
+                f"reason_{pk}": why,
+            }
+        )
+    assert client.post(url(round_), data).status_code == 302
+    page = client.get(url(round_)).content.decode()
+    table = re.search(r'<table class="ds-table recommendation".*?</table>', page, re.S).group(0)
+    assert '<th scope="row">Alfa &lt;i&gt;&amp;&lt;/i&gt;</th>' in table
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;<br>Andre linje" in table
+    assert "<script>" not in page
+    dashboard = client.get(
+        reverse("komite:dashboard", kwargs={"community": "ostfold", "round": round_.pk})
+    ).content.decode()
+    assert '<th scope="row">Alfa &lt;i&gt;&amp;&lt;/i&gt;</th>' in dashboard
+    assert "<i>&</i>" not in dashboard
