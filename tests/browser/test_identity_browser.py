@@ -88,7 +88,11 @@ def test_the_secretariat_enrols_an_authenticator_app_and_gets_in_with_it(
     page.locator("main button[type=submit]").click()
     secret = page.locator("#authenticator_secret").input_value()
     page.locator("#id_code").fill(code_now(secret))
+    activate = page.url
     page.locator("main button[type=submit]").click()
+    # The enrolment is saved once allauth has answered with its next page (checking the
+    # database at once raced the request on a busy machine).
+    page.wait_for_url(lambda url: url != activate)
     assert world.sigrid.authenticator_set.filter(type="totp").exists()
 
     # Log out and in again: the password, then the code from the app.
