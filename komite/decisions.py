@@ -187,6 +187,8 @@ def decision_save(
     """
     if not rules.can_record_decision(by, round_):
         raise PermissionDenied
+    if waiting := rules.waiting_for_deadline(round_):
+        raise ValidationError(waiting)
     bodies = round_.scheme.community.decision_bodies
     if not 1 <= stage <= len(bodies):
         raise ValidationError(_("Unknown stage of the decision."))

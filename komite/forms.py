@@ -1,7 +1,8 @@
 from django import forms
+from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
-from tilskot.models import CommitteeSeat, Organisation, User
+from tilskot.models import CommitteeSeat, Organisation, Round, User
 
 PLACE_MAX = 9999  # a place in the ranking (stored as a small integer)
 
@@ -20,12 +21,19 @@ class AppointForm(forms.Form):
         help_text=_("Applications where this organisation is a party are flagged."),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, round_: Round, **kwargs):
         super().__init__(*args, **kwargs)
-        # Inside the request's community scope: only this community's seats and members.
-        seats = CommitteeSeat.objects.all()
+        # Inside the request's community scope: only this community's seats and members. Each
+        # seat says how many of its places the round's committee has filled.
+        seats = CommitteeSeat.objects.annotate(
+            taken=Count("members", filter=Q(members__round=round_))
+        )
         if seats.exists():
             self.fields["seat"].queryset = seats
+            self.fields["seat"].label_from_instance = lambda seat: (
+                _("%(seat)s (%(taken)d of %(count)d taken)")
+                % {"seat": seat.title, "taken": seat.taken, "count": seat.count}
+            )
         else:  # no seats described (Nord's sources state none): no empty choice to offer
             del self.fields["seat"]
         self.fields["employer"].queryset = Organisation.objects.order_by("kind", "name")

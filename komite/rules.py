@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.db.models import prefetch_related_objects
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from soknad.models import Application
@@ -106,6 +108,20 @@ def parties_decided_by(user, round_: Round, proposals) -> list[Application]:
     for application in applications:
         application.round = round_  # the community's rules, loaded once
     return parties_among(user, applications)
+
+
+def waiting_for_deadline(round_: Round) -> str:
+    """Until the round's deadline applications can still come in: its recommendation and its
+    decision wait, so nothing submitted in time is left out of them (and nothing comes in
+    after a decision that no one could decide). The reason, or "" once the deadline has
+    passed."""
+    if round_.status_at(timezone.now()) == Round.Status.CLOSED:
+        return ""
+    deadline = date_format(timezone.localtime(round_.closes_at), "DATETIME_FORMAT")
+    return _(
+        "This waits for the round's deadline, %(deadline)s: until then, applications can "
+        "still come in."
+    ) % {"deadline": deadline}
 
 
 def can_record_decision(user, round_: Round) -> bool:

@@ -12,6 +12,7 @@ from django.db.models import Subquery
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from soknad.models import Application
 from soknad.rules import AFFILIATED_CACHE, party_reason
@@ -55,8 +56,27 @@ def member_appoint(
     seat: CommitteeSeat | None = None,
     employer: Organisation | None = None,
 ) -> Membership:
-    """Put ``user`` on the round's committee; they become a committee member in the community."""
+    """Put ``user`` on the round's committee; they become a committee member in the community.
+    A seat holds as many members as its count (community data): one more is refused, naming
+    the seat."""
     _require_secretariat(by, round_)
+    if seat is not None:
+        # The seat's row locked: two people appointing at once cannot both take its last place.
+        seat = CommitteeSeat.objects.select_for_update().get(pk=seat.pk)
+        taken = Membership.objects.filter(round=round_, seat=seat).count()
+        if taken >= seat.count:
+            raise ValidationError(
+                {
+                    "seat": ngettext(
+                        "The seat “%(seat)s” is for %(count)d member, and it is taken. Remove "
+                        "its member first, or choose another seat.",
+                        "The seat “%(seat)s” is for %(count)d members, and all are taken. "
+                        "Remove one of them first, or choose another seat.",
+                        seat.count,
+                    )
+                    % {"seat": seat.title, "count": seat.count}
+                }
+            )
     try:
         with transaction.atomic():
             member = Membership.objects.create(
@@ -300,9 +320,13 @@ def recommendation_save(
     ``items``: one dict per application with ``application`` (id), ``order``, ``grant``,
     ``amount``, ``conditions`` and ``reason``. A grant needs an amount above 0 and no more than
     was asked for; a rejection needs its reason; the proposed total cannot exceed the money
-    available in the round. Sending needs every complete application placed.
+    available in the round. It waits for the round's deadline; sending needs every
+    application screened (none submitted or waiting for more information) and every complete
+    one placed.
     """
     _require_secretariat(by, round_)
+    if waiting := rules.waiting_for_deadline(round_):
+        raise ValidationError(waiting)
     recommendation, _created = Recommendation.objects.select_for_update().get_or_create(
         round=round_
     )
@@ -343,6 +367,20 @@ def recommendation_save(
         )
     if send and {i["application"] for i in items} != set(complete):
         errors.append(_("Place every complete application before you send the recommendation."))
+    if send:
+        # Every application that came in time is screened first: one still being screened
+        # (or waiting for the applicant's answer) could never be decided once this is sent.
+        unscreened = Application.objects.filter(
+            round=round_, status__in=[Application.Status.SUBMITTED, Application.Status.MORE_INFO]
+        ).order_by("title")
+        if unscreened:
+            errors.append(
+                _(
+                    "Screen every application before you send the recommendation: mark it "
+                    "complete or reject it. Not screened yet: %(titles)s."
+                )
+                % {"titles": ", ".join(f"“{a}”" for a in unscreened)}
+            )
     if errors:
         raise ValidationError(errors)
     recommendation.items.all().delete()

@@ -126,13 +126,15 @@ def decision_todos(*, user, community, roles, now) -> Iterable[Todo]:
 
 
 def secretariat_todos(*, user, community, roles, now) -> Iterable[Todo]:
-    """After the scoring deadline the secretariat sends the recommendation; after the final
-    decision it issues the letters."""
+    """After the scoring deadline and the round's deadline (``rules.waiting_for_deadline``) the
+    secretariat sends the recommendation; after the final decision it issues the letters."""
     if Role.SECRETARIAT not in roles:
         return []
     found = []
     reviews = (
-        RoundReview.objects.filter(opened_at__isnull=False, scoring_deadline__lte=now)
+        RoundReview.objects.filter(
+            opened_at__isnull=False, scoring_deadline__lte=now, round__closes_at__lte=now
+        )
         .exclude(round__recommendation__status=Recommendation.Status.SENT)
         .select_related("round")
         .order_by("scoring_deadline")
@@ -146,7 +148,7 @@ def secretariat_todos(*, user, community, roles, now) -> Iterable[Todo]:
                 "komite:recommendation",
                 kwargs={"community": community.slug, "round": review.round_id},
             ),
-            since=review.scoring_deadline,
+            since=max(review.scoring_deadline, review.round.closes_at),
         )
         for review in reviews
     )

@@ -19,6 +19,7 @@ from soknad.models import Application
 from soknad.rules import party_reason
 from soknad.selectors import application_get
 from soknad.views.case import application_content
+from tilskot.forms import error_list
 from tilskot.models import Criterion
 from tilskot.roles import Role, has_role
 from tilskot.selectors import round_basic
@@ -50,7 +51,7 @@ def committee(request, community, round):
     if not rules.can_manage_committee(request.user, round_):
         raise Http404
     review_open = rules.review_is_open(round_)
-    appoint_form = AppointForm()
+    appoint_form = AppointForm(round_=round_)
     review_form = ReviewForm(
         initial={"scoring_deadline": round_.review.scoring_deadline} if review_open else None
     )
@@ -58,7 +59,7 @@ def committee(request, community, round):
         action = request.POST.get("action")
         try:
             if action == "appoint":
-                appoint_form = AppointForm(request.POST)
+                appoint_form = AppointForm(request.POST, round_=round_)
                 if appoint_form.is_valid():
                     services.member_appoint(
                         round_=round_,
@@ -90,7 +91,10 @@ def committee(request, community, round):
                     messages.success(request, _("The complete applications are open for review."))
                     return redirect(request.path)
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            if action == "appoint" and hasattr(error, "error_dict"):
+                appoint_form.add_error(None, error)  # on its field (the seat), all else kept
+            else:
+                messages.error(request, " ".join(error.messages))
     members = Membership.objects.filter(round=round_).select_related("user", "seat", "employer")
     return render(
         request,
@@ -100,6 +104,7 @@ def committee(request, community, round):
             "round": round_,
             "members": members,
             "appoint_form": appoint_form,
+            "appoint_errors": error_list(appoint_form) if appoint_form.is_bound else [],
             "review_form": review_form,
             "review_open": review_open,
         },
@@ -428,6 +433,8 @@ def recommendation(request, community, round):
         key=lambda a: items[a.pk].order if a.pk in items else 10_000,
     )
     sent = saved is not None and saved.status == Recommendation.Status.SENT
+    # Before the round's deadline applications can still come in: no recommendation yet.
+    waiting = "" if sent else rules.waiting_for_deadline(round_)
     # The form only where it is shown: a sent recommendation and the decision body's reading
     # are a table (building the form of hundreds of items cost that page a third of its time).
     form = (
@@ -436,7 +443,7 @@ def recommendation(request, community, round):
             applications=applications,
             items=items,
         )
-        if can_edit and not sent
+        if can_edit and not sent and not waiting
         else None
     )
     if form is not None and form.is_bound and form.is_valid():
@@ -479,7 +486,8 @@ def recommendation(request, community, round):
             "form": form,
             "saved": saved,
             "sent": sent,
-            "can_edit": can_edit and not sent,
+            "can_edit": can_edit and not sent and not waiting,
+            "waiting": waiting,
             "is_secretariat": can_edit,  # the decision body reads it, not the scores
             "error_list": errors,
             "requested": {r.application.pk: r.requested for r in rows},

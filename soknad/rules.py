@@ -300,6 +300,16 @@ def round_accepts_submissions(round_: Round, moment: dt.datetime | None = None) 
     return round_.status_at(moment or timezone.now()) == Round.Status.OPEN
 
 
+def accepts_submission(application: Application, moment: dt.datetime | None = None) -> bool:
+    """A first submission while the round is open. The answer to the secretariat's request for
+    more information also after the deadline: it completes an application that came in time,
+    and the round's recommendation waits until every application is screened
+    (``komite.services.recommendation_save``), so the answer is never left undecided."""
+    return application.status == Application.Status.MORE_INFO or round_accepts_submissions(
+        application.round, moment
+    )
+
+
 # --- completeness ------------------------------------------------------------------------------
 
 

@@ -348,8 +348,9 @@ def snapshot(application: Application) -> dict:
 def application_submit(
     *, application: Application, user: User, now: dt.datetime | None = None
 ) -> Submission:
-    """Submit (or, after a request for more information, resubmit) while the round is open,
-    as a person who may sign for the responsible organisation (``rules.application_signing``).
+    """Submit while the round is open (or, after a request for more information, resubmit, also
+    after the deadline: ``rules.accepts_submission``), as a person who may sign for the
+    responsible organisation (``rules.application_signing``).
 
     The row is locked first, so two tabs or a double click make one submission: the second
     finds the application already submitted and gets that same submission back.
@@ -360,7 +361,7 @@ def application_submit(
         raise PermissionDenied
     if application.status == Status.SUBMITTED:
         return application.submissions.order_by("-number").first()
-    if not rules.round_accepts_submissions(application.round, now):
+    if not rules.accepts_submission(application, now):
         raise SubmissionRefusedError(
             _(
                 "The deadline for this round has passed, so the application could not be "

@@ -20,6 +20,7 @@ from tilskot.models import ApplicationQuestion, Organisation, PriorityArea
 
 from .factories import OrganisationFactory, UserFactory, signer_of
 from .pdfs import HOSTILE, pdf_bytes, pdf_with_a_comment
+from .utils import close_round
 
 OSLO = ZoneInfo("Europe/Oslo")
 pytestmark = pytest.mark.django_db
@@ -131,6 +132,26 @@ class TestDeadline:
             app.refresh_from_db()
             assert app.status == Application.Status.SUBMITTED
             assert submission.submitted_at == in_time
+
+    def test_the_answer_to_a_request_for_more_is_taken_after_the_deadline(self, world):
+        """A first submission waits for no one, but the secretariat's request for more
+        information after the deadline must be answerable: the application came in time, and
+        the recommendation cannot be sent before it is screened (test_recommendation)."""
+        app = complete_application(world)
+        with scope(community=world.ostfold):
+            services.application_submit(application=app, user=world.kari)
+            services.application_request_more_info(
+                application=app, by=world.ola, message="Legg ved avtalen.", steps=["parties"]
+            )
+        close_round(app.round)
+        late_draft = complete_application(world)
+        with scope(community=world.ostfold):
+            services.application_submit(application=app, user=world.kari)
+            app.refresh_from_db()
+            assert app.status == Application.Status.SUBMITTED
+            assert app.submissions.count() == 2
+            with pytest.raises(services.SubmissionRefusedError):  # a first one stays refused
+                services.application_submit(application=late_draft, user=world.kari)
 
 
 def test_double_submission_makes_one(world, client, django_capture_on_commit_callbacks, mailoutbox):

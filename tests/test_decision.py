@@ -21,6 +21,7 @@ from tilskot.roles import Role
 from tilskot.services import role_grant
 
 from .factories import OrganisationFactory, UserFactory
+from .utils import close_round
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +30,8 @@ START, END = dt.date(2027, 1, 1), dt.date(2027, 12, 31)
 
 def recommended_round(world, community, round_):
     """``round_`` with 1 000 000 kr, Alfa (asks 600 000) and Beta (asks 500 000) complete, and
-    the committee's recommendation sent: grant Alfa 600 000, reject Beta."""
+    the committee's recommendation sent after the round's deadline: grant Alfa 600 000, reject
+    Beta."""
     with scope(community=community):
         round_.budget = 1_000_000
         round_.save()
@@ -48,6 +50,7 @@ def recommended_round(world, community, round_):
             BudgetLine.objects.create(
                 application=apps[title], year=2027, organisation=org, requested_amount=requested
             )
+        close_round(round_)  # the recommendation waited for the deadline
         recommendation = Recommendation.objects.create(
             round=round_, status=Recommendation.Status.SENT, sent_at=timezone.now()
         )

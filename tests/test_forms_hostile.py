@@ -41,6 +41,7 @@ from .test_tenancy import (
     make_objects,
     tenant_patterns,
 )
+from .utils import close_round
 
 TOO_LARGE = "99999999999999999999"  # beyond a 64-bit integer
 TEXT_KINDS = {"text", "search", "email", "tel", "url", "password"}
@@ -199,8 +200,9 @@ def _complete(round_: Round, title: str) -> Application:
 
 
 def _under_review(community: Community, made: dict) -> None:
-    """The round's complete application scored by the walker: the recommendation can be made."""
-    round_ = _round_of(made)
+    """The round's complete application scored by the walker, its deadline passed: the
+    recommendation can be made."""
+    round_ = close_round(_round_of(made))
     walker = UserFactory(email=WALKER)
     application = _complete(round_, "Til innstilling")
     RoundReview.objects.update_or_create(

@@ -94,9 +94,51 @@ class TestAppointment:
                 community=world.bergen, order=1, title="Brukarrepresentant", count=1
             )
         page = client.get(url)
-        assert f'<option value="{seat.pk}">Brukarrepresentant</option>' in page.text
+        assert f'<option value="{seat.pk}">Brukarrepresentant (0 av 1 tekne)</option>' in page.text
         response = client.post(url, {"action": "appoint", "email": "per@tilskot.test"})
         assert response.status_code == 302
+
+    def test_a_seat_takes_no_more_members_than_its_count(self, world, client, bergen):
+        """A seat for two: the third appointment to it is refused, naming the seat, on the
+        form with what was typed; another seat, or none, still takes them."""
+        with scope(community=world.bergen):
+            seat = CommitteeSeat.objects.create(
+                community=world.bergen, order=1, title="Kommunal representant", count=2
+            )
+            other = CommitteeSeat.objects.create(
+                community=world.bergen, order=2, title="Brukarrepresentant", count=1
+            )
+            for user in (world.per, world.kari):
+                services.member_appoint(
+                    round_=world.bergen_round, user=user, by=world.sigrid, seat=seat
+                )
+        third = UserFactory(email="tredje@tilskot.test")
+        client.force_login(world.sigrid)
+        url = reverse(
+            "komite:committee", kwargs={"community": "bergen", "round": world.bergen_round.pk}
+        )
+        data = {
+            "action": "appoint",
+            "email": "tredje@tilskot.test",
+            "seat": seat.pk,
+            "employer": bergen["trust"].pk,
+        }
+        page = client.post(url, data)
+        assert page.status_code == 200
+        [message] = page.context["appoint_form"].errors["seat"]
+        assert "«Kommunal representant»" in message or "“Kommunal representant”" in message
+        assert "2" in message
+        assert [anchor for anchor, _m in page.context["appoint_errors"]] == ["id_seat"]
+        assert 'value="tredje@tilskot.test"' in page.text  # nothing typed is lost
+        assert "Kommunal representant (2 av 2 tekne)" in page.text
+        with scope(community=world.bergen):
+            assert Membership.objects.filter(seat=seat).count() == 2
+            with pytest.raises(ValidationError) as refused:
+                services.member_appoint(
+                    round_=world.bergen_round, user=third, by=world.sigrid, seat=seat
+                )
+            assert "Kommunal representant" in refused.value.message_dict["seat"][0]
+        assert client.post(url, {**data, "seat": other.pk}).status_code == 302
 
     def test_unknown_address_and_second_appointment_are_clear_errors(self, world, client, bergen):
         client.force_login(world.sigrid)

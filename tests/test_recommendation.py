@@ -5,26 +5,28 @@ import datetime as dt
 import re
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_scopes import scope, scopes_disabled
 
 from komite import decisions, services
 from komite.models import ConflictDeclaration, Membership, Recommendation, RoundReview
 from soknad.models import Application, BudgetLine
+from tilskot.models import Round
 from tilskot.roles import Role
 from tilskot.services import role_grant
 
 from .factories import OrganisationFactory, UserFactory
-from .utils import assert_queries_do_not_grow, pdf_text
+from .utils import assert_queries_do_not_grow, close_round, pdf_text
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def round_(world):
-    """Østfold's round with 1 000 000 kr and two complete applications asking 600 000 and
-    500 000."""
+    """Østfold's round, its deadline passed, with 1 000 000 kr and two complete applications
+    asking 600 000 and 500 000."""
     with scope(community=world.ostfold):
         round_ = world.ostfold_round
         round_.budget = 1_000_000
@@ -42,7 +44,7 @@ def round_(world):
             opened_at=timezone.now(),
             scoring_deadline=timezone.now() + dt.timedelta(days=7),
         )
-    return round_
+    return close_round(round_)  # the recommendation waits for the deadline
 
 
 def url(round_):
@@ -302,3 +304,56 @@ def test_the_sent_table_and_the_overview_escape_what_people_typed(world, client,
     ).content.decode()
     assert '<th scope="row">Alfa &lt;i&gt;&amp;&lt;/i&gt;</th>' in dashboard
     assert "<i>&</i>" not in dashboard
+
+
+def test_the_recommendation_and_the_decision_wait_for_the_rounds_deadline(world, client, round_):
+    """Until the deadline applications can still come in: the page says what it waits for
+    (in the community's language) instead of a form, a post changes nothing, and neither the
+    recommendation nor the decision can be saved."""
+    with scopes_disabled():
+        Round.objects.filter(pk=round_.pk).update(closes_at=timezone.now() + dt.timedelta(days=2))
+    round_.refresh_from_db()
+    client.force_login(world.ola)
+    page = client.get(url(round_))
+    assert page.context["waiting"].startswith("Dette venter på fristen for søknadsrunden")
+    assert page.context["form"] is None
+    assert 'name="send"' not in page.text
+    response = post(
+        client, round_, [("Alfa", "grant", "600000", ""), ("Beta", "reject", "", "Nei")], send=True
+    )
+    assert response.status_code == 200
+    with scopes_disabled():
+        assert not Recommendation.objects.filter(round=round_).exists()
+    with scope(community=world.ostfold), translation.override("nb"):
+        with pytest.raises(ValidationError, match="venter på fristen"):
+            services.recommendation_save(round_=round_, by=world.ola, items=[], send=True)
+        with pytest.raises(ValidationError, match="venter på fristen"):
+            decisions.decision_save(
+                round_=round_,
+                stage=1,
+                by=world.ola,
+                meeting="Møte",
+                case_reference="1/1",
+                decided_on=None,
+                items=[],
+            )
+
+
+def test_the_recommendation_is_sent_only_when_every_application_is_screened(world, client, round_):
+    """One still being screened, or waiting for the applicant's answer, could never be decided
+    once the recommendation is sent: sending is refused, naming it, and what was typed stays."""
+    with scope(community=world.ostfold):
+        waiting = Application.objects.create(
+            round=round_, owner=world.kari, title="Gamma", status=Application.Status.MORE_INFO
+        )
+    client.force_login(world.ola)
+    proposals = [("Alfa", "grant", "600000", ""), ("Beta", "reject", "", "Nei")]
+    response = post(client, round_, proposals, send=True)
+    assert response.status_code == 200
+    [(_field, message)] = response.context["error_list"]
+    assert "«Gamma»" in message or "“Gamma”" in message
+    assert 'value="600000"' in response.text  # nothing typed is lost
+    with scopes_disabled():
+        assert not Recommendation.objects.filter(status=Recommendation.Status.SENT).exists()
+        Application.objects.filter(pk=waiting.pk).update(status=Application.Status.REJECTED)
+    assert post(client, round_, proposals, send=True).status_code == 302

@@ -38,6 +38,7 @@ from utbetaling.models import Grant
 from .factories import UserFactory, signer_of
 from .pdfs import pdf_bytes
 from .test_applications import complete_application
+from .utils import close_round
 
 pytestmark = pytest.mark.django_db
 
@@ -212,6 +213,8 @@ def test_one_application_from_draft_to_closed_grant(life):
         RoundReview.objects.filter(round=life.round).update(
             scoring_deadline=timezone.now() - dt.timedelta(minutes=1)
         )
+    life.todo()  # the round itself is still open: its recommendation waits for its deadline
+    close_round(life.round)
     life.todo(sigrid=[("Write and send the recommendation", life.round.name)])
 
     with life.act():

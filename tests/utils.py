@@ -1,9 +1,14 @@
 """Test helpers the later stages reuse."""
 
+import datetime as dt
 from collections.abc import Callable
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from django_scopes import scopes_disabled
+
+from tilskot.models import Round
 
 
 def count_queries(fetch: Callable[[], object]) -> tuple[int, object]:
@@ -52,3 +57,14 @@ def pdf_text(content: bytes) -> tuple[str, int]:
     reader = PdfReader(io.BytesIO(content))
     text = "\n".join(page.extract_text() for page in reader.pages)
     return re.sub(r"[\u00a0\u202f\u2009]", " ", text), len(reader.pages)
+
+
+def close_round(round_: Round) -> Round:
+    """The round's deadline passed a minute ago: what its recommendation and decision wait for
+    (``komite.rules.waiting_for_deadline``). Returns the round, refreshed."""
+    with scopes_disabled():
+        Round.objects.filter(pk=round_.pk).update(
+            closes_at=timezone.now() - dt.timedelta(minutes=1)
+        )
+    round_.refresh_from_db(fields=["closes_at"])
+    return round_

@@ -269,8 +269,8 @@ class StepView(View):
             "signing": signing,
             "can_submit": not missing
             and (signing is None or signing.ok)
-            and rules.round_accepts_submissions(application.round),
-            "round_open": rules.round_accepts_submissions(application.round),
+            and rules.accepts_submission(application),
+            "round_open": rules.accepts_submission(application),
             **extra,
         }
         return render(request, self.template_name, context, status=status)

@@ -10,6 +10,8 @@ from playwright.sync_api import expect
 from soknad.models import Application, BudgetLine
 from tilskot.models import Organisation
 
+from ..utils import close_round
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -97,7 +99,9 @@ def test_appoint_open_declare_and_read(browse, live_server, world, another_brows
         "8,0"
     )  # bokmål decimal comma
 
-    # The secretariat recommends it within the budget and sends the recommendation.
+    # The round's deadline passes; the secretariat recommends the application within the budget
+    # and sends the recommendation.
+    close_round(world.ostfold_round)
     page.goto(f"{live_server.url}/ostfold/sekretariat/runde/{world.ostfold_round.pk}/innstilling/")
     page.locator("input[name^=decision_][value=grant]").check()
     page.locator("input[name^=amount_]").fill("2000000")

@@ -20,7 +20,7 @@ from tilskot.roles import Role
 from tilskot.services import role_grant
 
 from ..factories import OrganisationFactory, UserFactory
-from ..utils import pdf_text
+from ..utils import close_round, pdf_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -151,7 +151,9 @@ def test_from_committee_to_public_list(browse, live_server, world, another_brows
     expect(rows.nth(2)).to_contain_text("3,0")  # nynorsk decimal comma
     expect(rows.first).to_contain_text("3,5")  # (4 + 3) / 2
 
-    # 5. A recommendation over the budget is refused; one within it is sent.
+    # 5. The round's deadline has passed: a recommendation over the budget is refused; one
+    # within it is sent.
+    close_round(round_)
     page.goto(f"{base}/bergen/sekretariat/runde/{round_.pk}/innstilling/")
     for app, amount in ((hospital, "400000"), (apps["Felles legevakt på Askøy"], "500000")):
         page.locator(f"input[name=decision_{app.pk}][value=grant]").check()
