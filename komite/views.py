@@ -476,7 +476,11 @@ def recommendation(request, community, round):
     listed = [items[a.pk] for a in applications if a.pk in items]
     show_scores = any(r.visible for r in rows)
     # Each application's scores as the ranking uses them, where the viewer may see them.
-    scores = _score_summaries(rows, criteria, request.community.language, as_cells=sent)
+    scores = (
+        _score_summaries(rows, criteria, request.community.language, as_cells=sent)
+        if show_scores
+        else {}
+    )
     return render(
         request,
         "komite/recommendation.html",
