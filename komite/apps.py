@@ -14,12 +14,18 @@ class KomiteConfig(AppConfig):
             register_screening_closer,
         )
         from tilskot.demo import register_demo
+        from tilskot.rules import (
+            RulesPage,
+            register_criteria_lock,
+            register_deadline_lock,
+            register_rules_page,
+        )
         from tilskot.todo import register_todo
 
         from . import reminders  # noqa: F401  (registers the scoring-deadline reminder)
         from .decision_views import case_section
         from .demo import demo_decided_round, demo_review_round
-        from .rules import can_review, screening_closed
+        from .rules import can_review, criteria_lock, deadline_lock, screening_closed
         from .services import parties_disqualify
         from .todo import committee_todos, decision_todos, secretariat_todos
 
@@ -37,3 +43,14 @@ class KomiteConfig(AppConfig):
         # What waits for members, the decision bodies and the secretariat, on the to-do page.
         for source in (committee_todos, decision_todos, secretariat_todos):
             register_todo(source)
+        # The rules pages: criteria lock once scoring has begun; the letters' PDF preview.
+        register_criteria_lock(criteria_lock)
+        # A round whose recommendation is sent is not reopened.
+        register_deadline_lock(deadline_lock)
+        register_rules_page(
+            RulesPage(
+                "komite:letter_preview",
+                _("Preview of the decision letters"),
+                _("A grant and a refusal as PDF, with the letter texts as they are now."),
+            )
+        )

@@ -9,7 +9,8 @@ import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -22,8 +23,9 @@ from soknad import rules as application_rules
 from soknad.models import Application
 from tilskot.downloads import attachment
 from tilskot.forms import error_list
-from tilskot.models import Round
+from tilskot.models import Round, Scheme
 from tilskot.roles import Role, has_role
+from tilskot.views import CommunityPageView, CommunityRoleRequiredMixin
 
 from . import decisions, letters, rules
 from .forms import DecisionForm, ExtraRoundForm
@@ -311,3 +313,32 @@ def case_section(user, application) -> dict | None:
             kwargs={"community": application.community.slug, "application": application.pk},
         ),
     }
+
+
+class LetterPreviewView(CommunityRoleRequiredMixin, CommunityPageView):
+    """The rules pages' preview of the decision letters: what the community's letter texts
+    say, with links to a grant and a refusal as PDF."""
+
+    required_role = Role.SECRETARIAT
+    template_name = "komite/letter_preview.html"
+
+
+PREVIEW_KINDS = {"innvilga": True, "avslag": False}
+
+
+def letter_preview_pdf(request, community, kind):
+    """A grant or a refusal with the letter texts as they are now (nothing saved)."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not has_role(request.user, request.community, Role.SECRETARIAT):
+        raise PermissionDenied
+    if kind not in PREVIEW_KINDS:
+        raise Http404
+    try:
+        pdf = letters.preview_pdf(request.community, granted=PREVIEW_KINDS[kind], by=request.user)
+    except Scheme.DoesNotExist:
+        raise Http404 from None
+    response = HttpResponse(pdf, content_type="application/pdf")
+    # Shown in the browser's own PDF viewer beside the rules page, not saved.
+    response["Content-Disposition"] = f'inline; filename="vedtaksbrev-{kind}.pdf"'
+    return response

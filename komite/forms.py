@@ -105,10 +105,8 @@ class AssessmentForm(forms.Form):
                 ]
                 self.fields[f"score_{criterion.pk}"] = forms.TypedChoiceField(
                     label=_("Score"),  # the criterion's title is the group's legend
-                    # What the ends of the scale mean. Not community data yet (issue 14): the
-                    # same words for every criterion.
-                    help_text=_("%(min)s = very weak, %(max)s = very strong")
-                    % {"min": criterion.score_min, "max": criterion.score_max},
+                    # What the ends of the scale mean, in the community's words (its data).
+                    help_text=criterion.scale_help,
                     choices=choices,
                     coerce=int,
                     empty_value=None,

@@ -1,9 +1,10 @@
-"""Decision letters (vedtaksbrev): rendered with WeasyPrint from the community's template, in
+"""Decision letters (vedtaksbrev): rendered with WeasyPrint from ``komite/letter.html``, in
 the community's language, and kept exactly as issued.
 
-A community's letter is ``templates/komite/letters/<community>.html`` where one exists (Bergen's
-adds its own paragraph on audit), else ``komite/letters/default.html``; both extend
-``komite/letters/base.html``. What a letter says comes from data: the decision, the scheme's
+Every community's letter is the same template; what differs between them is community data that
+its secretariat sets on the rules pages: the closing greeting, the contact paragraph, who hears
+an appeal, extra paragraphs for grants (Bergen's on audit) and refusals, the letterhead. What a
+letter says besides comes from data too: the decision, the scheme's
 criteria, the payment route (``utbetaling.rules``), the report's due date
 (``Scheme.report_due_months``), the bodies and the contact address. The notice of the right to
 appeal follows forvaltningsloven §§ 27–29, for grants and refusals alike.
@@ -24,13 +25,14 @@ import logging
 import mimetypes
 import zipfile
 from collections.abc import Callable
+from decimal import Decimal
 from tempfile import TemporaryFile
 
 from django.conf import settings
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.template.loader import select_template
+from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.text import slugify
 
@@ -117,7 +119,10 @@ def meeting_label(decision) -> str:
     return ", ".join(part for part in (decision.meeting, when) if part)
 
 
-def _context(item: DecisionItem, issued_on: dt.date, by: User | None) -> dict:
+def _context(
+    item: DecisionItem, issued_on: dt.date, by: User | None, *, partners: list | None = None
+) -> dict:
+    """``partners``: given for the preview, whose application is never saved."""
     decision = item.decision
     round_ = decision.round
     community = round_.scheme.community
@@ -133,10 +138,15 @@ def _context(item: DecisionItem, issued_on: dt.date, by: User | None) -> dict:
         "item": item,
         "application": application,
         "recipient": responsible,
-        "our_reference": application.pk,  # the application's number, as on its case page
+        # The application's number, as on its case page.
+        "our_reference": application.pk or PREVIEW_NUMBER,
         "caseworker": caseworker(community, by),
         # As on the case page: the responsible organisation is not repeated as a partner.
-        "partners": [p for p in application.partners.all() if p != responsible],
+        "partners": [
+            p
+            for p in (application.partners.all() if partners is None else partners)
+            if p != responsible
+        ],
         "criteria": list(round_.scheme.criteria.all()),
         "report_due": report_due(item),
         "issued_on": issued_on,
@@ -147,19 +157,73 @@ def _context(item: DecisionItem, issued_on: dt.date, by: User | None) -> dict:
     }
 
 
-def letter_pdf(item: DecisionItem, *, issued_on: dt.date, by: User | None = None) -> bytes:
+def letter_pdf(
+    item: DecisionItem, *, issued_on: dt.date, by: User | None = None, partners: list | None = None
+) -> bytes:
     """The letter as PDF; ``by`` is its caseworker, who issues it."""
     from weasyprint import HTML
 
     community = item.decision.round.scheme.community
-    template = select_template(
-        [f"komite/letters/{community.slug}.html", "komite/letters/default.html"]
-    )
     with translation.override(community.language):
-        html = template.render(_context(item, issued_on, by))
+        html = render_to_string(
+            "komite/letter.html", _context(item, issued_on, by, partners=partners)
+        )
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
         stylesheets=[stylesheet()], pdf_tags=True
     )
+
+
+PREVIEW_NUMBER = 1234
+
+
+def preview_pdf(community: Community, *, granted: bool, by: User) -> bytes:
+    """A grant or a refusal as the community's letters read now, for its secretariat on the
+    rules pages: the letter texts, bodies, letterhead and payment route are the community's
+    own; the application, amounts and meeting are an example, and nothing is saved. Call inside
+    the community's scope; a community with no scheme yet raises ``Scheme.DoesNotExist``."""
+    from soknad.models import Application
+    from tilskot.models import Organisation, Round, Scheme
+
+    from .models import Decision
+
+    scheme = Scheme.objects.select_related("community").order_by("pk").first()
+    if scheme is None:
+        raise Scheme.DoesNotExist
+    organisations = list(Organisation.objects.order_by("kind", "name")[:3])
+    with translation.override(community.language):
+        round_ = scheme.rounds.order_by("-closes_at").first() or Round(
+            scheme=scheme, name=translation.gettext("Example round")
+        )
+        application = Application(
+            round=round_,
+            owner=by,
+            title=translation.gettext("Example: a joint emergency team"),
+            responsible_organisation=organisations[0] if organisations else None,
+        )
+        today = timezone.localdate()
+        decision = Decision(
+            round=round_,
+            stage=len(community.decision_bodies),
+            body=community.final_decision_body,
+            meeting=translation.gettext("Example meeting"),
+            case_reference="1/26",
+            decided_on=today,
+        )
+        item = DecisionItem(
+            decision=decision,
+            application=application,
+            order=1,
+            granted=granted,
+            amount=Decimal(400_000) if granted else None,
+            period_start=dt.date(today.year + 1, 1, 1) if granted else None,
+            period_end=dt.date(today.year + 1, 12, 31) if granted else None,
+            reason=""
+            if granted
+            else translation.gettext(
+                "Example: the application was ranked below the money available."
+            ),
+        )
+    return letter_pdf(item, issued_on=today, by=by, partners=organisations[1:])
 
 
 def _slug(text: str, limit: int = 40) -> str:

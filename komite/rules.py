@@ -146,3 +146,38 @@ def screening_closed(application: Application) -> str:
             "the application can no longer be screened."
         )
     return ""
+
+
+def criteria_lock(scheme) -> str:
+    """Criteria and their scales lock once scoring has begun in a round of the scheme, until
+    the round's final decision: a score given on one scale is never read on another. The
+    reason, naming the round, or ""."""
+    from .decisions import final_decision
+
+    scored = (
+        Round.objects.filter(scheme=scheme, applications__assessments__scores__isnull=False)
+        .select_related("scheme__community")
+        .distinct()
+        .order_by("closes_at")
+    )
+    for round_ in scored:
+        if final_decision(round_) is None:
+            return _(
+                "Scoring has begun in %(round)s: the criteria and their scales are locked until "
+                "the round's final decision is recorded, so that every score is read on the "
+                "scale it was given on."
+            ) % {"round": round_.name}
+    return ""
+
+
+def deadline_lock(round_) -> str:
+    """Once the round's recommendation is sent, its deadline does not move later: an
+    application that came in then would sit in a round that nothing decides any more."""
+    if round_.pk is None:
+        return ""
+    if Recommendation.objects.filter(round=round_, status=Recommendation.Status.SENT).exists():
+        return _(
+            "The committee's recommendation for this round is sent, so its deadline cannot be "
+            "moved later: applications that came in after it could not be decided."
+        )
+    return ""

@@ -28,6 +28,16 @@ urlpatterns = [
         name="letters_zip",
     ),
     path("soknad/<int:application>/vedtaksbrev.pdf", decision_views.letter, name="letter"),
+    path(
+        "regler/vedtaksbrev/",
+        decision_views.LetterPreviewView.as_view(),
+        name="letter_preview",
+    ),
+    path(
+        "regler/vedtaksbrev/<slug:kind>.pdf",
+        decision_views.letter_preview_pdf,
+        name="letter_preview_pdf",
+    ),
     path("tildelt/", public_views.granted, name="granted"),
     path("tildelt.csv", public_views.granted_csv, name="granted_csv"),
     path("tildelt.json", public_views.granted_json, name="granted_json"),

@@ -8,6 +8,7 @@ class SoknadConfig(AppConfig):
 
     def ready(self) -> None:
         from tilskot.demo import register_demo
+        from tilskot.rules import RulesPage, register_rules_page
         from tilskot.signals import identity_verified
         from tilskot.todo import register_todo
 
@@ -27,3 +28,11 @@ class SoknadConfig(AppConfig):
         )
         # make run's demo: the demo applicant signs for the demo applications' organisations.
         register_demo(demo_representation)
+        # The rules pages: the application form as applicants will see it.
+        register_rules_page(
+            RulesPage(
+                "soknad:form_preview",
+                _("Preview of the application form"),
+                _("Every step of the form as applicants see it, from the rules as they are now."),
+            )
+        )

@@ -123,8 +123,13 @@ class AnswersForm(forms.Form):
     def __init__(self, *args, application: Application, **kwargs):
         super().__init__(*args, **kwargs)
         scheme = application.round.scheme
-        answers = {a.criterion_id: a.text for a in application.criterion_answers.all()}
-        question_answers = {a.question_id: a for a in application.question_answers.all()}
+        saved = application.pk is not None  # the rules pages' preview shows a new one
+        answers = (
+            {a.criterion_id: a.text for a in application.criterion_answers.all()} if saved else {}
+        )
+        question_answers = (
+            {a.question_id: a for a in application.question_answers.all()} if saved else {}
+        )
         self.criteria = list(scheme.criteria.all())
         self.questions = list(scheme.questions.all())
         for criterion in self.criteria:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import applicant, case, documents, screening
+from .views import applicant, case, documents, preview, screening
 
 app_name = "soknad"
 
@@ -36,6 +36,8 @@ urlpatterns: list = [
         documents.document_download,
         name="document",
     ),
+    # The secretariat's rules pages: the form as applicants will see it (views/preview.py)
+    path("regler/soknadsskjema/", preview.FormPreviewView.as_view(), name="form_preview"),
     # The case view and the secretariat's screening (views/case.py, views/screening.py)
     path("soknad/<int:application>/", case.ApplicationView.as_view(), name="application"),
     path("sekretariat/soknad/<int:application>/", screening.screen, name="screen"),

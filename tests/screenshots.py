@@ -1,5 +1,6 @@
-"""`make screenshots`: the ten key pages of issue 13 as full-page PNGs, at 375 px (a phone) and
-1280 px (a laptop), in nynorsk (Bergen) and bokmål (Østfold), in screenshots/ (ignored by git).
+"""`make screenshots`: the key pages (issue 13's ten, then issue 14's rules pages and the
+operator's new community) as full-page PNGs, at 375 px (a phone) and 1280 px (a laptop), in
+nynorsk (Bergen) and bokmål (Østfold), in screenshots/ (ignored by git).
 
 It starts Tilskot on the embedded default in a temporary folder of its own (SQLite, tasks run
 in-process, e-mail dropped, uploads there too): migrate, load_reference, load_demo, then adds
@@ -167,6 +168,18 @@ def prepare() -> dict[str, list[Shot]]:
             ),
             Shot(9, "grant", f"{base}/tilskot/{grant.pk}/", "soker"),
             Shot(10, "final-report", f"{base}/tilskot/{grant.pk}/sluttrapport/", "soker"),
+            Shot(11, "rules", f"{base}/regler/", "sekretariat"),
+            Shot(
+                12,
+                "rules-criteria",
+                f"{base}/regler/ordning/{open_round.scheme_id}/kriterium/",
+                "sekretariat",
+            ),
+            Shot(13, "rules-round", f"{base}/regler/runde/{open_round.pk}/", "sekretariat"),
+            Shot(14, "form-preview", f"{base}/regler/soknadsskjema/", "sekretariat"),
+            Shot(15, "member-import", f"{base}/regler/medlemmer/import/", "sekretariat"),
+            Shot(16, "rules-history", f"{base}/regler/historikk/", "sekretariat"),
+            Shot(17, "new-community", "/drift/ny/", "admin"),
         ]
     connections.close_all()
     return shots
@@ -225,7 +238,11 @@ def take(shots: dict[str, list[Shot]], base: str, out: Path) -> list[Path]:
                 if who:
                     page = context.new_page()
                     page.goto(f"{base}/konto/logg-inn/")
-                    page.locator("#id_login").fill(f"{who}.{slug}@tilskot.test")
+                    # The operator is one for every community; the others are the community's.
+                    email = (
+                        f"{who}@tilskot.test" if who == "admin" else f"{who}.{slug}@tilskot.test"
+                    )
+                    page.locator("#id_login").fill(email)
                     page.locator("#id_password").fill(PASSWORD)
                     page.locator("main button[type=submit]").click()
                     page.wait_for_url(lambda url: "/konto/logg-inn/" not in url)

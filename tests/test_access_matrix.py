@@ -174,6 +174,22 @@ def bergen(world):
         "another community's invitation to a role": (
             f"/bergen/personer/invitasjon/{foreign_invitation.token}/"
         ),
+        # The community's rules (issue 14): the pages with no object in their address, and
+        # those naming one of Bergen's (its scheme, round, organisation).
+        "rules": "/bergen/regler/",
+        "community rules": "/bergen/regler/fellesskap/",
+        "letter texts": "/bergen/regler/brev/",
+        "committee seats": "/bergen/regler/komite/",
+        "criteria": f"/bergen/regler/ordning/{round_.scheme_id}/kriterium/",
+        "questions": f"/bergen/regler/ordning/{round_.scheme_id}/sporsmal/",
+        "rounds": f"/bergen/regler/ordning/{round_.scheme_id}/runde/",
+        "round rules": f"/bergen/regler/runde/{round_.pk}/",
+        "member organisation rules": f"/bergen/regler/medlemmer/{organisation.pk}/",
+        "member import": "/bergen/regler/medlemmer/import/",
+        "rules history": "/bergen/regler/historikk/",
+        "application form preview": "/bergen/regler/soknadsskjema/",
+        "letter preview": "/bergen/regler/vedtaksbrev/",
+        "letter preview PDF": "/bergen/regler/vedtaksbrev/avslag.pdf",
         # Not pages of the matrix: where each person's to-do items lead.
         "draft's step": f"/bergen/soknad/{draft.pk}/",
         "scoring": f"/bergen/komite/soknad/{complete.pk}/",
@@ -223,6 +239,28 @@ MATRIX = {
     "invitation to a role": (set(PEOPLE) - {"anonymous"}, 404),
     # Another community's token under Bergen's address: known to nobody here.
     "another community's invitation to a role": (set(), 404),
+    # The community's rules: its secretariat's (another community's secretariat is refused like
+    # any other person without the role; the community itself is public, so the 403 tells
+    # nothing; a rule of another community under this address is a 404: see test_tenancy).
+    **{
+        page: ({"secretariat"}, 403)
+        for page in (
+            "rules",
+            "community rules",
+            "letter texts",
+            "committee seats",
+            "criteria",
+            "questions",
+            "rounds",
+            "round rules",
+            "member organisation rules",
+            "member import",
+            "rules history",
+            "application form preview",
+            "letter preview",
+            "letter preview PDF",
+        )
+    },
 }
 DOWNLOAD_TYPES = {
     "draft document": PDF,
@@ -233,6 +271,7 @@ DOWNLOAD_TYPES = {
     "invoice": PDF,
     "auditor's confirmation": PDF,
     "letters ZIP": "application/zip",
+    "letter preview PDF": PDF,
     "finance table as Excel": XLSX,
     "secretariat's table as Excel": XLSX,
     "status report as Excel": XLSX,

@@ -118,11 +118,16 @@ class TestScoring:
         assert "Lagret" in status.group(1)  # Østfold speaks bokmål
 
     def test_the_scale_says_what_its_ends_mean(self, world, client, setup):
+        """In the community's words (its data, set on the criteria's rules page); a criterion
+        whose ends the community has not described shows only its numbers."""
         app = setup["apps"][0]
+        c1, c2 = setup["criteria"]
+        with scope(community=world.ostfold):
+            c1.score_min_label, c1.score_max_label = "svært svak", "svært sterk"
+            c1.save()
         client.force_login(world.kari)
         url = reverse("komite:application", kwargs={"community": "ostfold", "application": app.pk})
         page = client.get(url).content.decode()
-        c1, _c2 = setup["criteria"]
         # The radio group of each criterion: its legend, then what 1 and 5 mean, tied to it.
         group = re.search(
             rf'<fieldset class="ds-fieldset" aria-describedby="id_score_{c1.pk}_helptext">'
@@ -132,7 +137,8 @@ class TestScoring:
         )
         assert group, "the score's radio group is described by its scale"
         description = re.search(r'<p data-field="description"[^>]*>(.*?)</p>', group.group(1))
-        assert re.fullmatch(r"1 = .+, 5 = .+", description.group(1))
+        assert description.group(1) == "1 = svært svak, 5 = svært sterk"
+        assert f'aria-describedby="id_score_{c2.pk}_helptext"' not in page
         assert page.count('class="narrow-only"') == 1  # the jump to the form on a phone
         assert '<a href="#scoring">' in page
         # The save status is on the page before any save, saying so.

@@ -65,6 +65,7 @@ OBJECT_FACTORIES: dict[str, Callable[[Community], int]] = {
         ).pk
     ),
     "organisation": lambda community: OrganisationFactory(community=community).pk,
+    "scheme": lambda community: SchemeFactory(community=community).pk,
     "grant": lambda community: (
         make_grant(
             ApplicationFactory(
@@ -81,6 +82,7 @@ VALUES: dict[str, object] = {
     "action": "godkjenn",
     "year": 2026,
     "format": "xlsx",
+    "kind": "innvilga",  # the letters' preview: a grant or a refusal
 }
 
 
@@ -235,6 +237,9 @@ NON_TENANT_URLS = {
     "todo_start",  # the first page after log-in: each community's to-do list, in its scope
     "accessibility",
     "health",
+    # The platform operator's pages (tilskot/operator_views.py): superusers only
+    "operator",
+    "operator_community_new",
     # Accounts (tilskot/urls_accounts.py): django-allauth's pages and our strong log-in page
     "strong_login",
     *(

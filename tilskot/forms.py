@@ -47,6 +47,37 @@ def error_list(form: forms.Form) -> list[tuple[str, str]]:
     return errors
 
 
+class DayListFormField(forms.CharField):
+    """Days before a deadline typed as "14, 3, 1" (spaces, commas or both), kept as
+    ``[14, 3, 1]``: largest first, each once."""
+
+    default_error_messages = {
+        "invalid": _("Give whole numbers of days above 0, separated by commas, e.g. “14, 3, 1”."),
+    }
+
+    def __init__(self, *, encoder=None, decoder=None, **kwargs):  # JSONField passes these
+        kwargs.setdefault("help_text", _("E.g. “14, 3, 1”."))
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return ", ".join(str(day) for day in value)
+        return value
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        parts = [part for part in text.replace(",", " ").replace(";", " ").split() if part]
+        if not all(part.isdigit() and 0 < int(part) < 1000 for part in parts):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return sorted({int(part) for part in parts}, reverse=True)
+
+    def has_changed(self, initial, data):
+        try:
+            return self.to_python(data) != (initial or [])
+        except forms.ValidationError:
+            return True
+
+
 class NameSignupForm(forms.Form):
     """The name a person is shown by, asked at registration; allauth's sign-up form adds the
     e-mail address and the password twice (setting ``ACCOUNT_SIGNUP_FORM_CLASS``)."""

@@ -31,7 +31,12 @@ class PeopleView(CommunityRoleRequiredMixin, CommunityPageView):
     template_name = "tilskot/people.html"
 
     def get_context_data(self, **kwargs):
-        kwargs.setdefault("invite_form", RoleInviteForm())
+        if "invite_form" not in kwargs:
+            # ?role=secretariat: the operator's onboarding invites the first secretariat person
+            role = self.request.GET.get("role", "")
+            kwargs["invite_form"] = RoleInviteForm(
+                initial={"role": role} if role in STAFF_ROLES else None
+            )
         return super().get_context_data(
             holders=role_holders_table(community=self.request.community),
             invitations=role_invitations_open(),

@@ -5,7 +5,7 @@ own words, priority areas, rounds, committee, members); ``national.yaml`` holds 
 priority groups once, in bokmål and nynorsk, and is copied into each scheme that asks for it.
 
 A community that already exists is left alone unless ``update=True``: after the first load its
-secretariat owns the rules in the admin, and a restart must not undo their edits. Updating
+secretariat owns the rules on its rules pages, and a restart must not undo their edits. Updating
 upserts by natural key (organisations by number, rounds by name, criteria by order, ...) and
 deletes nothing.
 """
@@ -20,21 +20,23 @@ from zoneinfo import ZoneInfo
 
 import yaml
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django_scopes import scope
 
+from .member_import import OrganisationRow, organisations_import
 from .models import (
     ApplicationQuestion,
     CommitteeSeat,
     Community,
     Criterion,
-    Organisation,
     PriorityArea,
     ReportQuestion,
     Round,
     Scheme,
     SchemeFunding,
 )
+from .onboarding import community_create, national_priorities_set
 from .services import community_role_groups_ensure
 
 REFERENCE_DIR = settings.BASE_DIR / "fixtures" / "reference"
@@ -65,13 +67,11 @@ def _money(value) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
 
-def load_national(directory: Path = REFERENCE_DIR) -> list[dict]:
-    with (directory / NATIONAL_FILE).open(encoding="utf-8") as f:
-        return yaml.safe_load(f)["priority_areas"]
-
-
 @transaction.atomic
 def load_community_file(path: Path, *, update: bool = False) -> LoadResult:
+    """Load one community's file. A new community is created, and its members imported, through
+    the same services as the operator's pages (``tilskot.onboarding``); with ``update`` an
+    existing one gets the file's values again (upserted, nothing deleted)."""
     with path.open(encoding="utf-8") as f:
         data = yaml.safe_load(f)
     fields = data["community"]
@@ -79,41 +79,55 @@ def load_community_file(path: Path, *, update: bool = False) -> LoadResult:
     if community is not None and not update:
         return LoadResult(community=community, created=False, updated=False)
     created = community is None
-    community, _ = Community.objects.update_or_create(
-        slug=fields["slug"], defaults={k: v for k, v in fields.items() if k != "slug"}
-    )
-    community.full_clean()
-    community_role_groups_ensure(community=community)
-    national = load_national(path.parent)
+    schemes = data.get("schemes", [])
+    if created:
+        community = community_create(
+            fields=fields,
+            hospital_trust=None,  # imported with the other members below
+            units=[],
+            scheme_name=schemes[0]["name"] if schemes else "",
+            national_priorities=False,  # each scheme's own choice, in _load_scheme
+        )
+    else:
+        for key, value in fields.items():
+            setattr(community, key, value)
+        community.full_clean()
+        community.save()
+        community_role_groups_ensure(community=community)
     with scope(community=community):
         _load_organisations(community, data.get("organisations", []))
         for order, seat in enumerate(data.get("committee_seats", []), start=1):
             CommitteeSeat.objects.update_or_create(community=community, order=order, defaults=seat)
-        for scheme_data in data.get("schemes", []):
-            _load_scheme(community, scheme_data, national)
+        for scheme_data in schemes:
+            _load_scheme(community, scheme_data, path.parent)
     return LoadResult(community=community, created=created, updated=not created)
 
 
 def _load_organisations(community: Community, rows: list[dict]) -> None:
-    for row in rows:
+    """The file's members, through the CSV import's checks: a member already there (by its
+    municipality or organisation number, the trust, a unit by name) is updated."""
+    organisations = []
+    for line, row in enumerate(rows, start=1):
         row = dict(row)
-        parent_name = row.pop("parent", None)
-        if row["kind"] == Organisation.Kind.MUNICIPALITY:
-            key = {"kind": row["kind"], "municipality_number": row["municipality_number"]}
-        elif row["kind"] == Organisation.Kind.HOSPITAL_TRUST:
-            key = {"kind": row["kind"], "org_number": row["org_number"]}
-        else:
-            key = {"kind": row["kind"], "name": row["name"]}
-        defaults = {k: v for k, v in row.items() if k not in key}
-        if parent_name is not None:
-            defaults["parent"] = Organisation.objects.get(name=parent_name)
-        org, _ = Organisation.objects.update_or_create(
-            community=community, **key, defaults=defaults
+        row.pop("parent", None)  # a unit's parent is always the community's hospital trust
+        organisations.append(
+            OrganisationRow(
+                line=line,
+                name=row.pop("name"),
+                org_number=row.pop("org_number", ""),
+                kind=row.pop("kind"),
+                municipality_number=row.pop("municipality_number", ""),
+                extra=row,
+            )
         )
-        org.full_clean()
+    errors = organisations_import(community=community, rows=organisations, save=True)
+    if errors:
+        raise ValidationError(
+            [f"organisations, item {e.line}: {e.field_label} {e.message}".strip() for e in errors]
+        )
 
 
-def _load_scheme(community: Community, data: dict, national: list[dict]) -> Scheme:
+def _load_scheme(community: Community, data: dict, directory: Path) -> Scheme:
     data = dict(data)
     criteria = data.pop("criteria", [])
     areas = data.pop("priority_areas", [])
@@ -132,15 +146,17 @@ def _load_scheme(community: Community, data: dict, national: list[dict]) -> Sche
     for order, item in enumerate(criteria, start=1):
         criterion, _ = Criterion.objects.update_or_create(scheme=scheme, order=order, defaults=item)
         criterion.full_clean()
-    national_rows = [{"name": n[community.language], "description": ""} for n in national]
-    for kind, rows in (
-        (PriorityArea.Kind.NATIONAL, national_rows if with_national else []),
-        (PriorityArea.Kind.COMMUNITY, areas),
-    ):
-        for order, item in enumerate(rows, start=1):
-            PriorityArea.objects.update_or_create(
-                scheme=scheme, kind=kind, order=order, defaults=item
-            )
+    if with_national:  # never taken away here: the loader deletes nothing
+        national_priorities_set(
+            scheme=scheme,
+            include=True,
+            language=community.language,
+            path=directory / NATIONAL_FILE,
+        )
+    for order, item in enumerate(areas, start=1):
+        PriorityArea.objects.update_or_create(
+            scheme=scheme, kind=PriorityArea.Kind.COMMUNITY, order=order, defaults=item
+        )
     for order, item in enumerate(questions, start=1):
         item = dict(item)
         question, _ = ApplicationQuestion.objects.update_or_create(

@@ -14,6 +14,7 @@ COUNTY_NUMBERS_2024 = frozenset(
 RESERVED_SLUGS = frozenset(
     {
         "admin",
+        "drift",
         "konto",
         "i18n",
         "static",

@@ -8,6 +8,7 @@ import os
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
 
 # Playwright's sync API runs an event loop in the main thread; Django's ORM then refuses
 # synchronous calls in tests that use `page`. Tests only.
@@ -24,6 +25,11 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+# How long an expectation waits for the page (Playwright's default is 5 s). A passing test waits
+# no longer for it; on a busy two-core machine (CI runs both databases' suites, each with its
+# Chromium and live server) a page that answers in 6 s is slow, not wrong.
+expect.set_options(timeout=15_000)
+
 SKIPPED_RUNS = ("context was destroyed", "navigat", "already running")
 BLOCKING_IMPACTS = {"minor", "moderate", "serious", "critical"}  # issue 13: every impact
 

@@ -93,7 +93,12 @@ def test_the_secretariat_enrols_an_authenticator_app_and_gets_in_with_it(
     # The enrolment is saved once allauth has answered with its next page (checking the
     # database at once raced the request on a busy machine).
     page.wait_for_url(lambda url: url != activate)
-    assert world.sigrid.authenticator_set.filter(type="totp").exists()
+    enrolled = world.sigrid.authenticator_set.filter(type="totp")
+    for _ in range(50):  # the live server's thread may still be finishing its transaction
+        if enrolled.exists():
+            break
+        page.wait_for_timeout(100)
+    assert enrolled.exists(), (page.url, page.locator("main").inner_text()[:500])
 
     # Log out and in again: the password, then the code from the app.
     page.goto(page.url.split("/konto/")[0] + "/bergen/sekretariat/")

@@ -1,10 +1,11 @@
 """The tenant model: communities and the rules each one runs its grant scheme by.
 
-Every rule a community applies lives here as data that its secretariat edits in the admin (with
-history), never as ``if community.slug == ...`` in code. Every model below except ``User`` and
-``Community`` itself belongs to one community and has a *scoped* manager (django-scopes): a query
-runs only inside ``scope(community=...)``, which the middleware and tenant tasks enter, so a
-query that forgot its community fails loudly instead of leaking another community's rows.
+Every rule a community applies lives here as data that its secretariat edits on its rules
+pages, ``/<community>/regler/`` (with history), never as ``if community.slug == ...`` in code.
+Every model below except ``User`` and ``Community`` itself belongs to one community and has a
+*scoped* manager (django-scopes): a query runs only inside ``scope(community=...)``, which the
+middleware and tenant tasks enter, so a query that forgot its community fails loudly instead of
+leaking another community's rows.
 """
 
 from __future__ import annotations
@@ -76,6 +77,16 @@ class User(AbstractUser):
 
 def default_reminder_days() -> list[int]:
     return [14, 3, 1]
+
+
+class DayListField(models.JSONField):
+    """Days before a deadline, kept as a JSON list ``[14, 3, 1]`` and typed as "14, 3, 1" in
+    every form (the rules pages and the admin alike)."""
+
+    def formfield(self, **kwargs):
+        from ..forms import DayListFormField
+
+        return super().formfield(**{"form_class": DayListFormField, **kwargs})
 
 
 def postal_address_fields() -> tuple[models.CharField, models.CharField, models.CharField]:
@@ -206,10 +217,48 @@ class Community(PostalAddressLines, models.Model):
             "conflict of interest."
         ),
     )
-    reminder_days = models.JSONField(
+    reminder_days = DayListField(
         _("reminders, days before a deadline"),
         default=default_reminder_days,
-        help_text=_("When reminders are sent before a deadline, in days, e.g. [14, 3, 1]."),
+        help_text=_("How many days before a deadline reminders are sent, e.g. “14, 3, 1”."),
+    )
+    # What differs between the communities' decision letters is data, never a template of its
+    # own (komite.letters): who hears an appeal, the closing greeting, extra paragraphs.
+    appeal_body = models.CharField(
+        _("appeal body"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "Who hears an appeal that the deciding body does not grant itself (forvaltningsloven "
+            "§ 33), e.g. the regional health authority. Empty: the letters name no such body."
+        ),
+    )
+    letter_greeting = models.CharField(
+        _("closing greeting of the letters"),
+        max_length=100,
+        blank=True,
+        help_text=_("Empty: “Kind regards” in the community's language."),
+    )
+    letter_grant_text = models.TextField(
+        _("extra paragraphs in a grant letter"),
+        blank=True,
+        help_text=_(
+            "Printed after the conditions of every grant, e.g. what the community asks about "
+            "audit. A blank line starts a new paragraph."
+        ),
+    )
+    letter_refusal_text = models.TextField(
+        _("extra paragraphs in a refusal letter"),
+        blank=True,
+        help_text=_("Printed after the reasons of every refusal, e.g. where else to apply."),
+    )
+    letter_contact_text = models.TextField(
+        _("contact paragraph of the letters"),
+        blank=True,
+        help_text=_(
+            "Empty: the letters give the caseworker's e-mail (or the community's). Fill in to say "
+            "it in the community's own words, e.g. with a telephone number."
+        ),
     )
 
     history = HistoricalRecords()
@@ -230,7 +279,7 @@ class Community(PostalAddressLines, models.Model):
         errors = {}
         days = self.reminder_days
         if not isinstance(days, list) or not all(isinstance(d, int) and d > 0 for d in days):
-            errors["reminder_days"] = _("Give whole numbers of days above 0, e.g. [14, 3, 1].")
+            errors["reminder_days"] = _("Give whole numbers of days above 0, e.g. “14, 3, 1”.")
         if self.letter_signatory_title.strip() and not self.letter_signatory_name.strip():
             errors["letter_signatory_name"] = _("Give the name of the signatory with the title.")
         if errors:
@@ -576,6 +625,18 @@ class Criterion(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.SCORED)
     score_min = models.PositiveSmallIntegerField(_("lowest score"), default=1)
     score_max = models.PositiveSmallIntegerField(_("highest score"), default=5)
+    score_min_label = models.CharField(
+        _("what the lowest score means"),
+        max_length=100,
+        blank=True,
+        help_text=_("E.g. “very weak”. Shown beside the scale when members score."),
+    )
+    score_max_label = models.CharField(
+        _("what the highest score means"),
+        max_length=100,
+        blank=True,
+        help_text=_("E.g. “very strong”."),
+    )
 
     objects = ScopedManager(community="scheme__community")
     history = HistoricalRecords()
@@ -592,6 +653,26 @@ class Criterion(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        if (
+            self.score_min is not None
+            and self.score_max is not None
+            and self.score_max <= self.score_min
+        ):
+            raise ValidationError({"score_max": _("The highest score must be above the lowest.")})
+
+    @property
+    def scale_help(self) -> str:
+        """What the ends of the scale mean, as the scoring form says it ("1 = very weak,
+        5 = very strong"); empty where the community has not said."""
+        low, high = self.score_min_label.strip(), self.score_max_label.strip()
+        if not (low or high):
+            return ""
+        return ", ".join(
+            f"{score} = {label}" if label else str(score)
+            for score, label in ((self.score_min, low), (self.score_max, high))
+        )
 
 
 class PriorityArea(models.Model):
