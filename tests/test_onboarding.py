@@ -197,6 +197,30 @@ class TestImport:
         assert len(members(world.bergen)) == len(imported)
         assert ("municipality", "Askøy kommune", ASKOY[1], ASKOY[3]) in members(world.bergen)
 
+    def test_every_row_added_or_changed_is_in_the_history_with_who(self, world):
+        """Saved in bulk, each member still has its history row, naming the person."""
+        rows = organisations_parse_csv(csv_of(BERGEN, ASKOY))
+        assert (
+            organisations_import(community=world.bergen, rows=rows, save=True, by=world.sigrid)
+            == []
+        )
+        renamed = organisations_parse_csv(csv_of(BERGEN, ASKOY).replace("Askøy", "Askøy kommune"))
+        assert (
+            organisations_import(community=world.bergen, rows=renamed, save=True, by=world.ola)
+            == []
+        )
+        with scopes_disabled():
+            history = Organisation.history.filter(community=world.bergen, kind="municipality")
+            assert sorted(
+                (h.name, h.history_type, h.history_user.email) for h in history
+            ) == sorted(
+                [
+                    ("Bergen", "+", world.sigrid.email),
+                    ("Askøy", "+", world.sigrid.email),
+                    ("Askøy kommune", "~", world.ola.email),
+                ]
+            )
+
     def test_units_belong_to_the_trust(self, world):
         text = csv_of(
             ("Kirurgisk klinikk", "", "eining", ""), ("Frivilligsentralen", "", "anna", "")
