@@ -323,7 +323,8 @@ class LetterPreviewView(CommunityRoleRequiredMixin, CommunityPageView):
     template_name = "komite/letter_preview.html"
 
 
-PREVIEW_KINDS = {"innvilga": True, "avslag": False}
+# The addresses are bokmål, as all of Tilskot's are.
+PREVIEW_KINDS = {"innvilget": True, "avslag": False}
 
 
 def letter_preview_pdf(request, community, kind):

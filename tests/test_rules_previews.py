@@ -43,7 +43,7 @@ def test_the_letter_preview_prints_the_communitys_own_words(world, client):
     assert page.status_code == 200
     assert "Helse Sør-Øst RHF" in page.content.decode()
 
-    grant = preview(client, "ostfold", "innvilga")
+    grant = preview(client, "ostfold", "innvilget")
     assert grant["Content-Type"] == "application/pdf"
     text = pdf_text(grant.content)[0]
     assert "Hilsen fra sekretariatet" in text
@@ -61,11 +61,11 @@ def test_the_letter_preview_prints_the_communitys_own_words(world, client):
 
 
 def test_the_letter_preview_is_the_secretariats(world, client):
-    assert preview(client, "ostfold", "innvilga").status_code == 302  # logged out: log in
+    assert preview(client, "ostfold", "innvilget").status_code == 302  # logged out: log in
     client.force_login(world.kari)  # an applicant in Østfold
-    assert preview(client, "ostfold", "innvilga").status_code == 403
+    assert preview(client, "ostfold", "innvilget").status_code == 403
     client.force_login(world.sigrid)  # Bergen's secretariat
-    assert preview(client, "ostfold", "innvilga").status_code == 403
+    assert preview(client, "ostfold", "innvilget").status_code == 403
     client.force_login(world.ola)
     assert preview(client, "ostfold", "noko-anna").status_code == 404
 

@@ -82,7 +82,7 @@ VALUES: dict[str, object] = {
     "action": "godkjenn",
     "year": 2026,
     "format": "xlsx",
-    "kind": "innvilga",  # the letters' preview: a grant or a refusal
+    "kind": "innvilget",  # the letters' preview: a grant or a refusal
 }
 
 
